@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test VM (tests/vm/run) from the top of the repository:
+#   tests/vm/check-guest.sh BUILD_DIR
+# Loads the SVA mock IOMMU, runs the KUnit suites and the kselftests, unloads
+# the driver. Each suite's TAP goes to $VM_OUT for tests/summarize.py; the
+# steps of this script are themselves reported as TAP in $VM_OUT/vm-steps.tap.
+set -u
+B=${1:?usage: check-guest.sh BUILD_DIR}
+OUT=${VM_OUT:?not in the test VM (tests/vm/run sets VM_OUT)}
+MODS=$B/kobj/drivers/iommu
+n=0
+steps=$OUT/vm-steps.tap
+echo "TAP version 13" > "$steps"
+
+step() {
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n $desc" >> "$steps"
+	else
+		echo "not ok $n $desc" >> "$steps"
+		echo "vm step failed: $desc" >&2
+	fi
+}
+
+is_tainted_test() {
+	# TAINT_TEST is bit 18 of /proc/sys/kernel/tainted.
+	t=$(cat /proc/sys/kernel/tainted)
+	[ $(( (t >> 18) & 1 )) = 1 ]
+}
+
+not_tainted_test() { ! is_tainted_test; }
+
+run_ksft() {
+	name=$1
+	shift
+	echo "== kselftest $name"
+	"$@" > "$OUT/ksft-$name.tap" 2>&1
+	rc=$?
+	cat "$OUT/ksft-$name.tap"
+	return $rc
+}
+
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	# Scan only on demand, and only for what is allocated from here on.
+	echo scan=off > /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+fi
+
+step "kernel not tainted before the test driver loads" not_tainted_test
+step "insmod iommu-sva-mock" insmod "$MODS/iommu-sva-mock.ko"
+step "loading the test driver taints with TAINT_TEST" is_tainted_test
+step "/sys/bus/svamock appears" test -w /sys/bus/svamock/new_device
+
+# KUnit suites built as modules run when loaded; their TAP is kept in debugfs.
+step "insmod iommu-sva-mock-test (KUnit)" insmod "$MODS/iommu-sva-mock-test.ko"
+for d in /sys/kernel/debug/kunit/*/; do
+	[ -f "$d/results" ] || continue
+	s=$(basename "$d")
+	cp "$d/results" "$OUT/kunit-$s.tap"
+	echo "== kunit $s"
+	cat "$d/results"
+done
+step "rmmod iommu-sva-mock-test" rmmod iommu_sva_mock_test
+
+step "kselftest iommu_sva_mock exits 0" run_ksft iommu_sva_mock "$B/tests/iommu_sva_mock"
+
+step "rmmod iommu-sva-mock" rmmod iommu_sva_mock
+step "/sys/bus/svamock is gone after unload" test ! -e /sys/bus/svamock
+
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	# Two scans: kmemleak reports an object only once it has aged.
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > "$OUT/kmemleak.txt"
+	step "kmemleak finds no leak" test ! -s "$OUT/kmemleak.txt"
+	[ -s "$OUT/kmemleak.txt" ] && cat "$OUT/kmemleak.txt"
+fi
+echo "1..$n" >> "$steps"
+grep -q '^not ok' "$steps" && exit 1
+exit 0
