@@ -40,8 +40,9 @@ def count_kunit_cases(node, counts):
 def kunit_counts(path):
     counts = {"pass": 0, "fail": 0, "skip": 0}
     with tempfile.NamedTemporaryFile(suffix=".json") as js:
-        res = subprocess.run([sys.executable, KUNIT, "parse", "--json",
-                              js.name, path], capture_output=True, text=True)
+        res = subprocess.run([sys.executable, KUNIT, "parse", "--json=" + js.name,
+                              os.path.abspath(path)],
+                             capture_output=True, text=True)
         try:
             with open(js.name) as f:
                 data = json.load(f)

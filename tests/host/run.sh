@@ -12,6 +12,8 @@ build=${BUILD:-$top/build}
 tree=$build/linux
 out=${1:?usage: tests/host/run.sh RESULT_DIR}
 mkdir -p "$out"
+# checkpatch's helpers want Debian's python3 and its modules (ply, git).
+export PATH=/usr/bin:/bin:$PATH
 
 # checkpatch: one test per patch, failing on any ERROR, WARNING or CHECK.
 {
@@ -22,7 +24,7 @@ mkdir -p "$out"
 		n=$((n + 1))
 		log=$("$tree/scripts/checkpatch.pl" --strict --no-summary --showfile \
 			"$top/kernel/patches/$p" 2>&1)
-		if echo "$log" | grep -qE '^(ERROR|WARNING|CHECK)|: (ERROR|WARNING|CHECK):'; then
+		if echo "$log" | grep -qE '^(ERROR|WARNING|CHECK)|: (ERROR|WARNING|CHECK):|Traceback'; then
 			echo "not ok $n checkpatch --strict $p"
 			echo "$log" | sed 's/^/# /'
 		else

@@ -43,7 +43,11 @@ static void say(const char *fmt, ...)
 static void must_mount(const char *src, const char *dst, const char *type,
 		       const char *opts)
 {
-	if (mount(src, dst, type, MS_NOSUID | MS_NODEV, opts) && errno != EBUSY)
+	unsigned long flags = MS_NOSUID;
+
+	if (strcmp(type, "devtmpfs"))
+		flags |= MS_NODEV;
+	if (mount(src, dst, type, flags, opts) && errno != EBUSY)
 		say("vminit: mount %s on %s: %s\n", type, dst, strerror(errno));
 }
 
@@ -62,15 +66,16 @@ int main(int argc, char **argv)
 	int out, status;
 	pid_t pid;
 
+	/* /dev/kmsg, which say() writes to, needs devtmpfs first. */
+	must_mount("devtmpfs", "/dev", "devtmpfs", NULL);
+	must_mount("proc", "/proc", "proc", NULL);
+	must_mount("sysfs", "/sys", "sysfs", NULL);
+
 	/* The kernel passes everything after "--" on its command line. */
 	if (argc < 2) {
 		say("vminit: usage: vminit SCRIPT\n");
 		power_off(125);
 	}
-
-	must_mount("proc", "/proc", "proc", NULL);
-	must_mount("sysfs", "/sys", "sysfs", NULL);
-	must_mount("devtmpfs", "/dev", "devtmpfs", NULL);
 	must_mount("debugfs", "/sys/kernel/debug", "debugfs", NULL);
 	must_mount("tmpfs", "/tmp", "tmpfs", "mode=1777");
 	must_mount("tmpfs", "/run", "tmpfs", "mode=755");
