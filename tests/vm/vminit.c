@@ -77,8 +77,17 @@ int main(int argc, char **argv)
 		power_off(125);
 	}
 	must_mount("debugfs", "/sys/kernel/debug", "debugfs", NULL);
-	must_mount("tmpfs", "/tmp", "tmpfs", "mode=1777");
 	must_mount("tmpfs", "/run", "tmpfs", "mode=755");
+	/*
+	 * A private /tmp, unless what we run lives in the host's /tmp: then
+	 * keep that visible (read-only) and point TMPDIR into /run instead.
+	 */
+	if (strncmp(argv[1], "/tmp/", 5)) {
+		must_mount("tmpfs", "/tmp", "tmpfs", "mode=1777");
+		setenv("TMPDIR", "/tmp", 1);
+	} else if (!mkdir("/run/tmp", 0755) && !chmod("/run/tmp", 01777)) {
+		setenv("TMPDIR", "/run/tmp", 1);
+	}
 
 	/* A writable host directory for results, when the runner shares one. */
 	if (!mkdir("/run/out", 0755) &&
@@ -109,7 +118,6 @@ int main(int argc, char **argv)
 		close(out);
 		setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 		setenv("HOME", "/tmp", 1);
-		setenv("TMPDIR", "/tmp", 1);
 		setenv("VM_GUEST", "1", 1);
 		execl("/bin/sh", "sh", argv[1], (char *)NULL);
 		_exit(127);
