@@ -68,6 +68,18 @@ step "rmmod iommu-sva-mock-test" rmmod iommu_sva_mock_test
 
 step "kselftest iommu_sva_mock exits 0" run_ksft iommu_sva_mock "$B/tests/iommu_sva_mock"
 
+# Leave devices with pools, reservations and policy for the unload to clean.
+leave_devices() {
+	S=/sys/bus/svamock
+	echo "900001 16" > $S/new_device &&
+	echo "900002 8 900" > $S/new_device &&
+	echo "900003 8 900" > $S/new_device &&
+	echo "1 10 vm" > $S/devices/svamock900001/pasid_reserve &&
+	echo "20 30" > $S/devices/svamock900001/pasid_pool &&
+	echo local > $S/devices/svamock900002/pasid_mode &&
+	echo "5 5" > $S/devices/svamock900003/pasid_reserve
+}
+step "devices with pools and reservations left for the unload" leave_devices
 step "rmmod iommu-sva-mock" rmmod iommu_sva_mock
 step "/sys/bus/svamock is gone after unload" test ! -e /sys/bus/svamock
 

@@ -45,9 +45,9 @@ int main(int argc, char **argv)
 		struct svamock_bond q = { .bond_id = bind[i].bond_id };
 
 		ioctl(fd[i], SVAMOCK_IOCTL_GET_PASID, &q);
-		printf("pid %d: bound to svamock%s, PASID %u (%s in the mock IOMMU's PASID table)\n",
-		       getpid(), argv[i + 1], bind[i].pasid,
-		       q.attached ? "present" : "MISSING");
+		printf("pid %d: bound to svamock%s, %s PASID %u (%s in the mock IOMMU's PASID table)\n",
+		       getpid(), argv[i + 1], q.local ? "local" : "global",
+		       bind[i].pasid, q.attached ? "present" : "MISSING");
 	}
 	for (i = 0; i < n; i++) {
 		struct svamock_bond u;
