@@ -74,7 +74,7 @@ check: ensure-deps
 demo: ensure-deps
 	$(MAKE) --no-print-directory kernel
 	$(MAKE) --no-print-directory all tests
-	tests/vm/run tests/vm/demo.sh $(BUILD)
+	tests/vm/run bash tests/vm/demo.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)/vminit $(BUILD)/tests $(BUILD)/results $(BUILD)/vm

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * svamock-bind ID...: bind this process's address space to the simulated
- * devices /dev/svamockID through the mock IOMMU, print each bond's PASID and
- * whether the mock IOMMU's PASID table holds it, then unbind. For the demo.
+ * svamock-bind [-s SECONDS] ID...: bind this process's address space to the
+ * simulated devices /dev/svamockID through the mock IOMMU, print each bond's
+ * PASID and whether the mock IOMMU's PASID table holds it, keep the bonds for
+ * SECONDS (default 0), then unbind. For the demo.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +18,16 @@
 int main(int argc, char **argv)
 {
 	struct svamock_bind bind[16];
-	int fd[16], i, n = argc - 1, rc = 0;
+	int fd[16], i, n, rc = 0, hold = 0;
 
+	if (argc > 2 && !strcmp(argv[1], "-s")) {
+		hold = atoi(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
+	n = argc - 1;
 	if (n < 1 || n > 16) {
-		fprintf(stderr, "usage: svamock-bind ID... (at most 16)\n");
+		fprintf(stderr, "usage: svamock-bind [-s SECONDS] ID... (at most 16)\n");
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
@@ -49,6 +56,9 @@ int main(int argc, char **argv)
 		       getpid(), argv[i + 1], q.local ? "local" : "global",
 		       bind[i].pasid, q.attached ? "present" : "MISSING");
 	}
+	fflush(stdout);
+	if (hold)
+		sleep(hold);
 	for (i = 0; i < n; i++) {
 		struct svamock_bond u;
 
