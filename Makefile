@@ -23,7 +23,7 @@ DEB_DEPS := linux-source-6.12 qemu-system-x86 build-essential flex bison bc \
 	python3-ply python3-git
 
 SELFTESTS := $(BUILD)/tests/iommu_sva_mock
-TOOLS := $(BUILD)/tests/svamock-bind
+TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass
 
 .PHONY: all deps ensure-deps kernel kernel-export tests check demo clean
 
@@ -62,7 +62,7 @@ $(BUILD)/tests/%: $(KTREE)/tools/testing/selftests/iommu/%.c $(KTREE)/drivers/io
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -I$(KTREE)/tools/testing/selftests -o $@ $<
 
-$(BUILD)/tests/svamock-bind: tests/vm/svamock-bind.c $(KTREE)/drivers/iommu/iommu-sva-mock.h
+$(BUILD)/tests/svamock-%: tests/vm/svamock-%.c $(KTREE)/drivers/iommu/iommu-sva-mock.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -I$(KTREE)/drivers/iommu -o $@ $<
 

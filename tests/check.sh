@@ -14,7 +14,7 @@ mkdir -p "$res/host" "$res/vm"
 echo "== host checks"
 "$top/tests/host/run.sh" "$res/host"
 
-echo "== VM: KUnit, kselftests"
+echo "== VM: KUnit, kselftests, netlink tests"
 start=$(date +%s)
 "$top/tests/vm/run" --out "$res/vm" --console "$res/console.log" \
 	"$top/tests/vm/check-guest.sh" "$build"
@@ -34,5 +34,6 @@ echo "== results"
 exec python3 "$top/tests/summarize.py" \
 	--expect checkpatch --expect sva-refusal --expect vm-run \
 	--expect vm-steps --expect ksft-iommu_sva_mock \
-	--expect kunit-iommu-sva-mock \
+	--expect kunit-iommu-sva-mock --expect nl-iommu-pasid --expect ynl-cli \
+	--expect ynl-gen \
 	"$res/host" "$res/vm" "$res"

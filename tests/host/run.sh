@@ -35,5 +35,44 @@ export PATH=/usr/bin:/bin:$PATH
 } > "$out/checkpatch.tap"
 
 "$top/tests/host/sva-refusal.sh" > "$out/sva-refusal.tap"
-cat "$out/checkpatch.tap" "$out/sva-refusal.tap" | grep -E '^(not )?ok|^# '
+
+# Generated netlink code never drifts from the spec: regenerate every file
+# with the kernel's generator and compare; the user-space mode must generate
+# too (tools/net/ynl/generated builds it); include/ carries the same UAPI
+# header as the series.
+{
+	echo "TAP version 13"
+	echo "1..5"
+	spec=$tree/Documentation/netlink/specs/iommu-pasid.yaml
+	gen() { (cd "$tree" && /usr/bin/python3 tools/net/ynl/ynl-gen-c.py --spec "$spec" "$@"); }
+	tmp=$(mktemp -d)
+	n=0
+	for f in "kernel --source drivers/iommu/iommu-pasid-nl-gen.c" \
+		 "kernel --header drivers/iommu/iommu-pasid-nl-gen.h" \
+		 "uapi --header include/uapi/linux/iommu_pasid.h"; do
+		set -- $f
+		n=$((n + 1))
+		if gen --mode "$1" "$2" -o "$tmp/$(basename "$3")" >"$tmp/log" 2>&1 &&
+		   cmp -s "$tmp/$(basename "$3")" "$tree/$3"; then
+			echo "ok $n $3 is what ynl-gen-c.py makes of the spec"
+		else
+			echo "not ok $n $3 drifted from the spec (regenerate it)"
+			sed 's/^/# /' "$tmp/log"
+		fi
+	done
+	if gen --mode user --source -o "$tmp/u.c" >"$tmp/log" 2>&1 &&
+	   gen --mode user --header -o "$tmp/u.h" >>"$tmp/log" 2>&1; then
+		echo "ok 4 the spec generates user-space code"
+	else
+		echo "not ok 4 the spec does not generate user-space code"
+		sed 's/^/# /' "$tmp/log"
+	fi
+	if cmp -s "$top/include/linux/iommu_pasid.h" "$tree/include/uapi/linux/iommu_pasid.h"; then
+		echo "ok 5 include/linux/iommu_pasid.h is the series' UAPI header"
+	else
+		echo "not ok 5 include/linux/iommu_pasid.h differs from the series' UAPI header"
+	fi
+	rm -rf "$tmp"
+} > "$out/ynl-gen.tap"
+cat "$out/checkpatch.tap" "$out/sva-refusal.tap" "$out/ynl-gen.tap" | grep -E '^(not )?ok|^# '
 exit 0

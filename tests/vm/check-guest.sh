@@ -68,6 +68,29 @@ step "rmmod iommu-sva-mock-test" rmmod iommu_sva_mock_test
 
 step "kselftest iommu_sva_mock exits 0" run_ksft iommu_sva_mock "$B/tests/iommu_sva_mock"
 
+# iproute2 knows the family: six commands and the monitor group.
+genl_lists_family() {
+	out=$(genl ctrl get name iommu-pasid) || return 1
+	echo "$out" | grep -q "name: monitor" &&
+	[ "$(echo "$out" | awk '/commands supported/{c=1;next} /multicast/{c=0} c && /ID-0x/' | wc -l)" = 6 ]
+}
+step "genl ctrl get name iommu-pasid lists the ops and the monitor group" genl_lists_family
+
+# The netlink family: every op, its refusals, monitor, 100k tuples, an
+# unprivileged user; then the kernel's own cli.py against it.
+K=$B/linux
+run_tap() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" > "$OUT/$name.tap" 2>&1
+	rc=$?
+	cat "$OUT/$name.tap"
+	return $rc
+}
+step "netlink tests (nl_test.py) exit 0" run_tap nl-iommu-pasid /usr/bin/python3 tests/vm/nl_test.py "$K" "$B"
+step "cli.py cross-check runs" run_tap ynl-cli sh tests/vm/ynl-cli-check.sh "$K" "$B"
+
 # Leave devices with pools, reservations and policy for the unload to clean.
 leave_devices() {
 	S=/sys/bus/svamock

@@ -1,0 +1,386 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of the iommu-pasid netlink family, run inside the test VM.
+
+    nl_test.py KERNEL_TREE BUILD_DIR [--unpriv]
+
+Talks to the family with the kernel's own YNL library
+(tools/net/ynl/lib) and the spec, so that what is tested is what the spec
+says. Needs the SVA mock IOMMU loaded. Prints TAP. With --unpriv (run
+through setpriv as an unprivileged user) it checks what such a user may
+not do.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+TREE, BUILD = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(TREE, "tools/net/ynl"))
+from lib import YnlFamily, NlError  # noqa: E402
+
+SPEC = os.path.join(TREE, "Documentation/netlink/specs/iommu-pasid.yaml")
+SYS = "/sys/bus/svamock"
+BIND = os.path.join(BUILD, "tests/svamock-bind")
+MASS = os.path.join(BUILD, "tests/svamock-mass")
+
+results = []
+
+
+def test(fn):
+    results.append(fn)
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def eq(a, b, what=""):
+    if a != b:
+        raise Fail(f"{what}: expected {b!r}, got {a!r}")
+
+
+def ok(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def refused(errno, fn, *args, msg=None, attr=None):
+    """fn(*args) must fail with errno and an extack naming the problem."""
+    try:
+        fn(*args)
+    except NlError as e:
+        ext = e.nl_msg.extack or {}
+        eq(e.error, errno, f"errno of {fn.__name__}{args}")
+        text = ext.get("msg", "")
+        if msg is not None:
+            ok(msg in text, f"extack {ext!r} lacks {msg!r}")
+        if attr is not None:
+            named = ext.get("bad-attr", "") + " " + str(ext.get("miss-type", ""))
+            ok(attr in named, f"extack {ext!r} does not name {attr!r}")
+        ok(text or ext.get("miss-type"), f"no extack message: {ext!r}")
+        return ext
+    raise Fail(f"{fn.__name__}{args} was accepted")
+
+
+def newdev(id_, bits, group=0):
+    with open(f"{SYS}/new_device", "w") as f:
+        f.write(f"{id_} {bits} {group}")
+
+
+def deldev(id_):
+    try:
+        with open(f"{SYS}/del_device", "w") as f:
+            f.write(f"{id_}")
+    except OSError:
+        pass
+
+
+def H(n):
+    return {"bus-name": "svamock", "dev-name": f"svamock{n}"}
+
+
+A, B, C = 7001, 7002, 7003   # 20-bit; 4-bit and 8-bit sharing a group
+
+ynl = YnlFamily(SPEC)
+
+
+def dev_get(n):
+    return ynl.do("dev-get", H(n))
+
+
+def setup():
+    for n in (A, B, C):
+        deldev(n)
+    newdev(A, 20)
+    newdev(B, 4, 77)
+    newdev(C, 8, 77)
+
+
+class Holder:
+    """A process bound to devices through the mock, until stopped."""
+
+    def __init__(self, *ids, args=()):
+        self.p = subprocess.Popen([BIND, *args, "-s", "600", *map(str, ids)],
+                                  stdout=subprocess.PIPE, text=True)
+        self.lines = [self.p.stdout.readline() for _ in ids]
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        self.p.wait()
+
+
+@test
+def dev_get_do():
+    d = dev_get(A)
+    eq(d["max-pasids"], 1 << 20, "max-pasids")
+    eq((d["pool-min"], d["pool-max"]), (1, (1 << 20) - 1), "pool")
+    eq(d["mode"], "global", "mode")
+    eq((d["allocated"], d["bonds-global"], d["bonds-local"]), (0, 0, 0), "counters")
+    eq(dev_get(B)["iommu-group"], dev_get(C)["iommu-group"], "group of B and C")
+    ok(dev_get(A)["iommu-group"] != dev_get(B)["iommu-group"], "A has its own group")
+
+
+@test
+def dev_get_bad_input():
+    refused(22, ynl.do, "dev-get", {"bus-name": "svamock"}, attr="dev-name")
+    refused(22, ynl.do, "dev-get", {"dev-name": "svamock1"}, attr="bus-name")
+    refused(19, ynl.do, "dev-get", H(999999), msg="no PASID-capable device",
+            attr="dev-name")
+
+
+@test
+def dev_get_dump():
+    ynl.do("dev-set", {**H(C), "mode": "local"})
+    devs = ynl.dump("dev-get", {})
+    names = [d["dev-name"] for d in devs]
+    for n in (A, B, C):
+        eq(names.count(f"svamock{n}"), 1, f"svamock{n} in the dump")
+    local = [d["dev-name"] for d in ynl.dump("dev-get", {"mode": "local"})]
+    ok(f"svamock{C}" in local and f"svamock{A}" not in local,
+       f"mode filter: {local}")
+    ynl.do("dev-set", {**H(C), "mode": "global"})
+
+
+@test
+def dev_set():
+    ynl.do("dev-set", {**H(A), "pool-min": 10, "pool-max": 100, "mode": "auto"})
+    d = dev_get(A)
+    eq((d["pool-min"], d["pool-max"], d["mode"]), (10, 100, "auto"), "set")
+    refused(22, ynl.do, "dev-set", {**H(A), "pool-min": 100, "pool-max": 10},
+            msg="must lie within 1-1048575", attr="pool-min")
+    refused(22, ynl.do, "dev-set", {**H(B), "pool-max": 16},
+            msg="must lie within 1-15", attr="pool-max")
+    refused(34, ynl.do, "dev-set", {**H(A), "mode": 7}, attr="mode")
+    refused(22, ynl.do, "dev-set", H(A), msg="nothing to set")
+    refused(19, ynl.do, "dev-set", {**H(999999), "mode": "local"},
+            msg="no PASID-capable device")
+    d = dev_get(A)
+    eq((d["pool-min"], d["pool-max"], d["mode"]), (10, 100, "auto"),
+       "unchanged after refusals")
+    ynl.do("dev-set", {**H(A), "pool-min": 1, "pool-max": (1 << 20) - 1,
+                       "mode": "global"})
+
+
+@test
+def range_reserve_release():
+    ynl.do("range-reserve", {**H(A), "first": 100, "last": 199, "label": "vm1"})
+    ynl.do("range-reserve", {**H(A), "first": 200, "last": 299, "label": "vm1"})
+    ynl.do("range-reserve", {**H(A), "first": 300, "last": 300})
+    d = dev_get(A)
+    eq(d["resv"], [{"first": 100, "last": 199, "label": "vm1"},
+                   {"first": 200, "last": 299, "label": "vm1"},
+                   {"first": 300, "last": 300}], "reservations")
+    eq(d["reserved"], 201, "reserved")
+    refused(17, ynl.do, "range-reserve", {**H(A), "first": 150, "last": 400},
+            msg="overlaps a reservation at PASID 150", attr="first")
+    refused(22, ynl.do, "range-reserve", {**H(A), "first": 9, "last": 5},
+            msg="must lie within", attr="first")
+    refused(22, ynl.do, "range-reserve", {**H(B), "first": 1, "last": 16},
+            msg="must lie within 1-15")
+    refused(22, ynl.do, "range-reserve", {**H(A), "first": 5}, attr="last")
+    eq(len(dev_get(A)["resv"]), 3, "unchanged after refusals")
+    ynl.do("range-release", {**H(A), "label": "vm1"})
+    refused(2, ynl.do, "range-release", {**H(A), "label": "vm1"},
+            msg="no reservation labelled vm1")
+    refused(2, ynl.do, "range-release", {**H(A), "first": 300, "last": 301},
+            msg="no reservation is exactly 300-301")
+    refused(22, ynl.do, "range-release", H(A), msg="give label")
+    ynl.do("range-release", {**H(A), "first": 300, "last": 300})
+    ok("resv" not in dev_get(A), "all released")
+
+
+@test
+def reserve_over_pasid_in_use():
+    ynl.do("dev-set", {**H(C), "mode": "local"})
+    h = Holder(C)
+    try:
+        d = dev_get(C)
+        eq((d["allocated"], d["bonds-local"]), (1, 1), "local bond counted")
+        refused(16, ynl.do, "range-reserve", {**H(C), "first": 1, "last": 9},
+                msg="PASID 1 of range 1-9 is in use")
+        # B shares C's group, so its PASID 1 is taken too.
+        refused(16, ynl.do, "range-reserve", {**H(B), "first": 1, "last": 3},
+                msg="PASID 1 of range 1-3 is in use")
+        refused(16, ynl.do, "dev-set", {**H(C), "pool-min": 2},
+                msg="PASID 1 is allocated from the pool outside 2-255")
+        ok("resv" not in dev_get(C), "nothing reserved")
+    finally:
+        h.stop()
+        ynl.do("dev-set", {**H(C), "mode": "global"})
+    eq(dev_get(C)["allocated"], 0, "freed after the process went")
+
+
+@test
+def mm_get_and_set():
+    ynl.do("dev-set", {**H(C), "mode": "local"})
+    h = Holder(A, C)
+    try:
+        pid = h.p.pid
+        m = ynl.do("mm-get", {"pid": pid})
+        eq(m["pid"], pid, "pid")
+        eq(m["comm"], "svamock-bind", "comm")
+        bonds = {b["dev-name"]: b for b in m["bond"]}
+        eq(bonds[f"svamock{A}"]["kind"], "global", "kind on A")
+        eq(bonds[f"svamock{A}"]["pasid"], m["pasid"], "global PASID on A")
+        eq(bonds[f"svamock{C}"]["kind"], "local", "kind on C")
+        eq(bonds[f"svamock{C}"]["users"], 1, "users")
+
+        dump = ynl.dump("mm-get", {})
+        eq([x["pid"] for x in dump].count(pid), 1, "pid in the dump once")
+        by_dev = ynl.dump("mm-get", {**H(C)})
+        eq([x["pid"] for x in by_dev], [pid], "dump filtered by device")
+        by_kind = ynl.dump("mm-get", {"kind": "local"})
+        ok(pid in [x["pid"] for x in by_kind], "dump filtered by kind")
+        refused(22, ynl.dump, "mm-get", {"bus-name": "svamock"}, attr="dev-name")
+
+        ynl.do("mm-set", {"pid": pid, "mode": "local", "max-pasids": 3})
+        m = ynl.do("mm-get", {"pid": pid})
+        eq((m["mode"], m["max-pasids"]), ("local", 3), "policy set")
+        refused(34, ynl.do, "mm-set", {"pid": pid, "mode": 9}, attr="mode")
+        refused(22, ynl.do, "mm-set", {"pid": pid}, msg="nothing to set")
+        refused(3, ynl.do, "mm-set", {"pid": 999999, "mode": "auto"},
+                msg="no process 999999", attr="pid")
+        refused(3, ynl.do, "mm-get", {"pid": 999999}, attr="pid")
+        refused(22, ynl.do, "mm-get", {}, attr="pid")
+    finally:
+        h.stop()
+        ynl.do("dev-set", {**H(C), "mode": "global"})
+
+
+@test
+def monitor():
+    mon = YnlFamily(SPEC)
+    mon.ntf_subscribe("monitor")
+    ynl.do("range-reserve", {**H(A), "first": 5, "last": 6, "label": "m"})
+    subprocess.run([BIND, str(A)], check=True, stdout=subprocess.DEVNULL)
+    ynl.do("range-release", {**H(A), "label": "m"})
+    got = []
+    deadline = time.time() + 10
+    while time.time() < deadline and len(got) < 4:
+        mon.check_ntf()
+        while mon.async_msg_queue:
+            got.append(mon.async_msg_queue.pop(0))
+        time.sleep(0.1)
+    names = [g["name"] for g in got]
+    eq(names, ["dev-change-ntf", "bind-ntf", "unbind-ntf", "dev-change-ntf"],
+       "events")
+    eq(got[0]["msg"]["resv"], [{"first": 5, "last": 6, "label": "m"}], "reserve event")
+    b = got[1]["msg"]
+    eq(b["comm"], "svamock-bind", "bind event comm")
+    eq(b["bond"][0]["dev-name"], f"svamock{A}", "bind event device")
+    eq(got[2]["msg"]["bond"][0]["users"], 0, "unbind event users")
+
+
+@test
+def many_tuples():
+    """100,000 tuples in one mm-get dump, each exactly once."""
+    ndev, nproc = 100, 1000
+    first = 8000
+    for i in range(ndev):
+        newdev(first + i, 20)
+    t0 = time.time()
+    p = subprocess.Popen([MASS, str(nproc), str(first), str(first + ndev - 1)],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        eq(line.strip(), f"ready {nproc * ndev}", "mass bind")
+        t1 = time.time()
+        seen = set()
+        count = 0
+        for m in ynl.dump("mm-get", {"bus-name": "svamock",
+                                     "dev-name": f"svamock{first}"}):
+            for b in m.get("bond", []):
+                if b["dev-name"].startswith("svamock8"):
+                    seen.add((m["pid"], b["dev-name"]))
+                    count += 1
+        t2 = time.time()
+        eq(count, nproc * ndev, "tuples dumped")
+        eq(len(seen), nproc * ndev, "distinct tuples")
+        print(f"# {count} tuples: bound in {t1 - t0:.1f}s, dumped and parsed in {t2 - t1:.1f}s")
+    finally:
+        p.stdin = None
+        p.send_signal(signal.SIGTERM)
+        p.wait()
+        for i in range(ndev):
+            deldev(first + i)
+
+
+def unpriv():
+    """Run as an unprivileged user: no writes, no monitor, no one else."""
+    out = []
+
+    def t(name, fn):
+        try:
+            fn()
+            out.append(f"ok {len(out) + 1} unprivileged: {name}")
+        except (Fail, NlError, Exception) as e:
+            out.append(f"not ok {len(out) + 1} unprivileged: {name}: {e}")
+
+    t("dev-set refused", lambda: refused(1, ynl.do, "dev-set",
+                                         {**H(A), "mode": "local"},
+                                         msg="needs CAP_SYS_ADMIN"))
+    t("range-reserve refused", lambda: refused(1, ynl.do, "range-reserve",
+                                               {**H(A), "first": 1, "last": 2}))
+    t("mm-set refused", lambda: refused(1, ynl.do, "mm-set",
+                                        {"pid": 1, "mode": "local"}))
+    t("other users' processes invisible",
+      lambda: eq([m["pid"] for m in ynl.dump("mm-get", {})
+                  if m["pid"] == int(sys.argv[4])], [], "root's process"))
+    t("other users' process by pid", lambda: refused(3, ynl.do, "mm-get",
+                                                     {"pid": int(sys.argv[4])}))
+    t("devices still readable", lambda: eq(dev_get(A)["max-pasids"], 1 << 20, "A"))
+
+    def join():
+        try:
+            YnlFamily(SPEC).ntf_subscribe("monitor")
+        except PermissionError:
+            return
+        raise Fail("joined monitor")
+    t("monitor join refused", join)
+    print("\n".join(out))
+
+
+@test
+def unprivileged_user():
+    h = Holder(A)
+    try:
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                            "--clear-groups", "--inh-caps=-all",
+                            sys.executable, __file__, TREE, BUILD, "--unpriv",
+                            str(h.p.pid)],
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        h.stop()
+    lines = [x for x in r.stdout.splitlines() if "ok " in x]
+    bad = [x for x in lines if x.startswith("not ok")]
+    ok(len(lines) == 7 and not bad, "\n".join(bad) or r.stdout + r.stderr)
+
+
+def main():
+    if "--unpriv" in sys.argv:
+        unpriv()
+        return 0
+    setup()
+    print("TAP version 13")
+    print(f"1..{len(results)}")
+    failed = 0
+    for i, fn in enumerate(results, 1):
+        try:
+            fn()
+            print(f"ok {i} {fn.__name__}")
+        except Exception as e:  # a failed check or an unexpected error
+            failed += 1
+            print(f"not ok {i} {fn.__name__}")
+            for line in str(e).splitlines():
+                print(f"# {line}")
+        sys.stdout.flush()
+    for n in (A, B, C):
+        deldev(n)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
