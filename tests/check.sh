@@ -16,7 +16,7 @@ echo "== host checks"
 
 echo "== VM: KUnit, kselftests, netlink tests"
 start=$(date +%s)
-"$top/tests/vm/run" --out "$res/vm" --console "$res/console.log" \
+"$top/tests/vm/run" --timeout "${VM_TIMEOUT:-1800}" --out "$res/vm" --console "$res/console.log" \
 	"$top/tests/vm/check-guest.sh" "$build"
 rc=$?
 echo "== VM run took $(( $(date +%s) - start ))s, exit $rc"
