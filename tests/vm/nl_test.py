@@ -228,6 +228,12 @@ def mm_get_and_set():
         eq(bonds[f"svamock{C}"]["kind"], "local", "kind on C")
         eq(bonds[f"svamock{C}"]["users"], 1, "users")
 
+        d = dev_get(C)
+        eq([(b["pid"], b["kind"], b["pasid"], b["users"]) for b in d["bond"]],
+           [(pid, "local", bonds[f"svamock{C}"]["pasid"], 1)], "bonds in dev-get")
+        ok(all("bond" not in x for x in ynl.dump("dev-get", {})),
+           "dumps carry counters, not bond lists")
+
         dump = ynl.dump("mm-get", {})
         eq([x["pid"] for x in dump].count(pid), 1, "pid in the dump once")
         by_dev = ynl.dump("mm-get", {**H(C)})
@@ -332,6 +338,9 @@ def unpriv():
     t("other users' process by pid", lambda: refused(3, ynl.do, "mm-get",
                                                      {"pid": int(sys.argv[4])}))
     t("devices still readable", lambda: eq(dev_get(A)["max-pasids"], 1 << 20, "A"))
+    t("other users' bonds not in dev-get",
+      lambda: ok("bond" not in dev_get(A) and dev_get(A)["bonds-global"] == 1,
+                 f"dev-get: {dev_get(A)}"))
 
     def join():
         try:
@@ -356,7 +365,7 @@ def unprivileged_user():
         h.stop()
     lines = [x for x in r.stdout.splitlines() if "ok " in x]
     bad = [x for x in lines if x.startswith("not ok")]
-    ok(len(lines) == 7 and not bad, "\n".join(bad) or r.stdout + r.stderr)
+    ok(len(lines) == 8 and not bad, "\n".join(bad) or r.stdout + r.stderr)
 
 
 def main():
