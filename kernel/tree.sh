@@ -122,6 +122,9 @@ do_build() {
 	local cc=gcc
 	if command -v ccache >/dev/null; then
 		cc="ccache gcc"
+		# Hash paths relative to the checkout, so that another clone
+		# (CI's) hits the cache this one filled.
+		export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 	fi
 	echo "  MAKE    bzImage modules (-j$jobs, CC=$cc)"
 	make -s -C "$tree" O="$obj" CC="$cc" -j"$jobs" bzImage modules
