@@ -25,9 +25,49 @@ DEB_DEPS := linux-source-6.12 qemu-system-x86 build-essential flex bison bc \
 SELFTESTS := $(BUILD)/tests/iommu_sva_mock
 TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass
 
-.PHONY: all deps ensure-deps kernel kernel-export tests check demo clean
+.PHONY: all deps ensure-deps kernel kernel-export tests check demo clean install
 
-all: $(BUILD)/vminit
+# pasidctl, the CLI: C with libnl-genl-3, libudev and json-c.
+CLI_LIBS := libnl-genl-3.0 libudev json-c
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRC))
+CLI_CFLAGS = $(CFLAGS) $(WARN) -Wshadow -Wformat=2 -std=gnu11 -D_GNU_SOURCE \
+	-Iinclude/linux -Icli $(shell pkg-config --cflags $(CLI_LIBS) 2>/dev/null)
+CLI_LDLIBS = $(shell pkg-config --libs $(CLI_LIBS) 2>/dev/null)
+PASIDCTL := $(BUILD)/pasidctl
+
+all: $(BUILD)/vminit $(PASIDCTL) $(BUILD)/pasidctl-unit
+
+$(BUILD)/cli/%.o: cli/%.c cli/pasidctl.h include/linux/iommu_pasid.h
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) -c -o $@ $<
+
+$(PASIDCTL): $(CLI_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LDLIBS)
+
+# Host unit tests of the parsers and printers: everything but main().
+$(BUILD)/pasidctl-unit: tests/host/pasidctl-unit.c $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+	$(CC) $(CLI_CFLAGS) -o $@ $^ $(CLI_LDLIBS)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+
+install: $(PASIDCTL)
+	install -D -m 0755 $(PASIDCTL) $(DESTDIR)$(SBINDIR)/pasidctl
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/pasidctl/schema
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 cli/bash-completion/pasidctl \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/pasidctl
+	install -m 0644 cli/schema/*.json $(DESTDIR)$(DATADIR)/pasidctl/schema/
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' cli/pasidctl-apply.service.in \
+		| install -D -m 0644 /dev/stdin $(DESTDIR)$(UNITDIR)/pasidctl-apply.service
+	install -D -m 0644 cli/60-pasidctl.rules $(DESTDIR)$(UDEVRULESDIR)/60-pasidctl.rules
 
 $(BUILD)/vminit: tests/vm/vminit.c
 	@mkdir -p $(@D)
@@ -77,4 +117,4 @@ demo: ensure-deps
 	tests/vm/run bash tests/vm/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)/vminit $(BUILD)/tests $(BUILD)/results $(BUILD)/vm
+	rm -rf $(BUILD)/cli $(PASIDCTL) $(BUILD)/pasidctl-unit $(BUILD)/vminit $(BUILD)/tests $(BUILD)/results $(BUILD)/vm

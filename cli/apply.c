@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidctl apply FILE|- [--dry-run]: make devices' PASID settings what a
+ * JSON file says. The file has the shape "pasidctl -j dev show" prints, so
+ * that output, trimmed and edited, is a valid file. Entries pick devices by
+ * handle or by a udev match; settable keys are mode, pool-min, pool-max and
+ * resv (the complete set of reservations). Everything is checked and planned
+ * before the first change; running it twice changes nothing the second time.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/msg.h>
+
+#include "iommu_pasid.h"
+#include "pasidctl.h"
+
+#define MAX_RESV 256
+
+/* what dev show prints and apply ignores */
+static const char *const readonly_keys[] = {
+	"bus-name", "dev-name", "iommu-group", "max-pasids", "allocated",
+	"reserved", "bonds-global", "bonds-local", "bond", NULL,
+};
+
+static const char *const match_keys[] = {
+	"bus-name", "dev-name", "driver", "vendor", "device", "attr", NULL,
+};
+
+static bool in_list(const char *const *l, const char *k)
+{
+	for (; *l; l++)
+		if (!strcmp(*l, k))
+			return true;
+	return false;
+}
+
+struct resv {
+	struct range r;
+	char label[LABEL_MAX_LEN + 1];
+};
+
+struct entry {
+	struct json_object *obj;
+	int mode;		/* -1: leave */
+	int64_t pool_min, pool_max;	/* -1: leave */
+	bool have_resv;
+	int nresv;
+	struct resv resv[MAX_RESV];
+};
+
+struct target {
+	struct devref d;
+	int entry;
+};
+
+static int bad(struct pctx *ctx, const char *file, int i, const char *what)
+{
+	if (i < 0)
+		return perr(ctx, PE_USAGE, "%s: %s", file, what);
+	return perr(ctx, PE_USAGE, "%s: dev[%d]: %s", file, i, what);
+}
+
+static int get_u32(struct json_object *v, uint32_t max, int64_t *out)
+{
+	int64_t x;
+
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	errno = 0;
+	x = json_object_get_int64(v);
+	if (errno || x < 0 || x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int check_entry(struct pctx *ctx, const char *file, int i,
+		       struct json_object *o, struct entry *e)
+{
+	char msg[300];
+	int64_t a, b;
+
+	e->obj = o;
+	e->mode = -1;
+	e->pool_min = e->pool_max = -1;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(ctx, file, i, "is not an object");
+	if (!!json_object_object_get(o, "handle") == !!json_object_object_get(o, "match"))
+		return bad(ctx, file, i, "needs exactly one of \"handle\" and \"match\"");
+	json_object_object_foreach(o, key, val) {
+		if (!strcmp(key, "handle")) {
+			if (!json_object_is_type(val, json_type_string))
+				return bad(ctx, file, i, "\"handle\" must be a string");
+		} else if (!strcmp(key, "match")) {
+			if (!json_object_is_type(val, json_type_object) ||
+			    !json_object_object_length(val))
+				return bad(ctx, file, i, "\"match\" must be a non-empty object");
+			json_object_object_foreach(val, mk, mv) {
+				if (!in_list(match_keys, mk)) {
+					snprintf(msg, sizeof(msg), "unknown match key \"%s\"", mk);
+					return bad(ctx, file, i, msg);
+				}
+				if (!strcmp(mk, "attr")) {
+					if (!json_object_is_type(mv, json_type_object))
+						return bad(ctx, file, i, "\"attr\" must be an object");
+					json_object_object_foreach(mv, ak, av) {
+						(void)ak;
+						if (!json_object_is_type(av, json_type_string))
+							return bad(ctx, file, i, "\"attr\" values must be strings");
+					}
+				} else if (!json_object_is_type(mv, json_type_string)) {
+					snprintf(msg, sizeof(msg), "match key \"%s\" must be a string", mk);
+					return bad(ctx, file, i, msg);
+				}
+			}
+		} else if (!strcmp(key, "mode")) {
+			uint32_t m;
+
+			if (!json_object_is_type(val, json_type_string) ||
+			    parse_mode(json_object_get_string(val), false, &m)) {
+				snprintf(msg, sizeof(msg), "\"mode\": %s",
+					 json_object_is_type(val, json_type_string) ?
+					 perr_buf : "must be global, local or auto");
+				return bad(ctx, file, i, msg);
+			}
+			e->mode = m;
+		} else if (!strcmp(key, "pool-min") || !strcmp(key, "pool-max")) {
+			if (get_u32(val, PASID_MAX, key[5] == 'm' && key[6] == 'i' ?
+				    &e->pool_min : &e->pool_max)) {
+				snprintf(msg, sizeof(msg), "\"%s\" must be a number from 0 to %u",
+					 key, PASID_MAX);
+				return bad(ctx, file, i, msg);
+			}
+		} else if (!strcmp(key, "resv")) {
+			size_t j;
+
+			if (!json_object_is_type(val, json_type_array))
+				return bad(ctx, file, i, "\"resv\" must be an array");
+			if (json_object_array_length(val) > MAX_RESV)
+				return bad(ctx, file, i, "too many reservations");
+			e->have_resv = true;
+			for (j = 0; j < json_object_array_length(val); j++) {
+				struct json_object *r = json_object_array_get_idx(val, j);
+				struct resv *rv = &e->resv[e->nresv];
+				const char *label;
+				size_t k;
+
+				if (!json_object_is_type(r, json_type_object))
+					return bad(ctx, file, i, "\"resv\" elements must be objects");
+				json_object_object_foreach(r, rk, rval) {
+					(void)rval;
+					if (strcmp(rk, "first") && strcmp(rk, "last") &&
+					    strcmp(rk, "label")) {
+						snprintf(msg, sizeof(msg), "resv[%zu]: unknown key \"%s\"", j, rk);
+						return bad(ctx, file, i, msg);
+					}
+				}
+				if (get_u32(json_object_object_get(r, "first"), PASID_MAX, &a) ||
+				    get_u32(json_object_object_get(r, "last"), PASID_MAX, &b) || a > b) {
+					snprintf(msg, sizeof(msg),
+						 "resv[%zu]: needs \"first\" <= \"last\", both from 0 to %u",
+						 j, PASID_MAX);
+					return bad(ctx, file, i, msg);
+				}
+				rv->r.first = a;
+				rv->r.last = b;
+				label = jget_str(r, "label");
+				if (json_object_object_get(r, "label") &&
+				    (!label || parse_label(label))) {
+					snprintf(msg, sizeof(msg), "resv[%zu]: %s", j,
+						 label ? perr_buf : "\"label\" must be a string");
+					return bad(ctx, file, i, msg);
+				}
+				snprintf(rv->label, sizeof(rv->label), "%s", label ?: "");
+				for (k = 0; k < (size_t)e->nresv; k++)
+					if (rv->r.first <= e->resv[k].r.last &&
+					    e->resv[k].r.first <= rv->r.last) {
+						snprintf(msg, sizeof(msg), "resv[%zu] overlaps resv[%zu]", j, k);
+						return bad(ctx, file, i, msg);
+					}
+				e->nresv++;
+			}
+		} else if (!in_list(readonly_keys, key)) {
+			snprintf(msg, sizeof(msg), "unknown key \"%s\"", key);
+			return bad(ctx, file, i, msg);
+		}
+	}
+	if (e->pool_min >= 0 && e->pool_max >= 0 && e->pool_min > e->pool_max)
+		return bad(ctx, file, i, "\"pool-min\" is above \"pool-max\"");
+	return 0;
+}
+
+static int collect(struct pctx *ctx, struct json_object *o, void *arg)
+{
+	(void)ctx;
+	json_object_array_add(arg, json_object_get(o));
+	return 0;
+}
+
+struct plan {
+	struct pctx *ctx;
+	bool dry;
+	int changes;
+	struct json_object *jchanges;
+};
+
+static void note(struct plan *p, const char *handle, struct json_object *c,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void note(struct plan *p, const char *handle, struct json_object *c,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	p->changes++;
+	if (p->ctx->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "handle", json_object_new_string(handle));
+		json_object_object_foreach(c, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+		json_object_array_add(p->jchanges, o);
+	} else {
+		printf("%s%s: ", p->dry ? "would " : "", handle);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		putchar('\n');
+	}
+	json_object_put(c);
+}
+
+static struct json_object *jrange(const char *op, uint32_t first, uint32_t last,
+				  const char *label)
+{
+	struct json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "op", json_object_new_string(op));
+	json_object_object_add(c, "first", json_object_new_int64(first));
+	json_object_object_add(c, "last", json_object_new_int64(last));
+	if (label && *label)
+		json_object_object_add(c, "label", json_object_new_string(label));
+	return c;
+}
+
+static bool have_resv(struct json_object *cur, const struct resv *rv)
+{
+	struct json_object *arr;
+	size_t i;
+
+	if (!json_object_object_get_ex(cur, "resv", &arr))
+		return false;
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *r = json_object_array_get_idx(arr, i);
+
+		if (jget_int(r, "first", -1) == rv->r.first &&
+		    jget_int(r, "last", -1) == rv->r.last &&
+		    !strcmp(jget_str(r, "label") ?: "", rv->label))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Plan (dry) or make the changes for one device. Returns the number of
+ * changes made, or a negative class on the first refusal.
+ */
+static int apply_dev(struct plan *p, const struct devref *d,
+		     const struct entry *e, int *made)
+{
+	struct pctx *ctx = p->ctx;
+	struct json_object *cur, *arr;
+	const char *cmode;
+	char h[256];
+	struct range pool;
+	int mode = -1, ret, i;
+	size_t k;
+
+	dev_handle(d, h, sizeof(h));
+	ret = dev_get_one(ctx, d, &cur);
+	if (ret)
+		return ret;
+
+	/* 1. reservations no longer wanted */
+	if (e->have_resv && json_object_object_get_ex(cur, "resv", &arr)) {
+		for (k = 0; k < json_object_array_length(arr); k++) {
+			struct json_object *r = json_object_array_get_idx(arr, k);
+			struct resv rv = { .r = { jget_int(r, "first", 0), jget_int(r, "last", 0) } };
+			bool wanted = false;
+
+			snprintf(rv.label, sizeof(rv.label), "%s", jget_str(r, "label") ?: "");
+			for (i = 0; i < e->nresv; i++)
+				wanted |= e->resv[i].r.first == rv.r.first &&
+					  e->resv[i].r.last == rv.r.last &&
+					  !strcmp(e->resv[i].label, rv.label);
+			if (wanted)
+				continue;
+			if (!p->dry && (ret = dev_do_release(ctx, d, &rv.r, NULL)))
+				goto out;
+			*made += !p->dry;
+			note(p, h, jrange("release", rv.r.first, rv.r.last, rv.label),
+			     "release %u-%u%s%s", rv.r.first, rv.r.last,
+			     *rv.label ? " label " : "", rv.label);
+		}
+	}
+
+	/* 2. pool and mode, in one dev-set */
+	cmode = jget_str(cur, "mode");
+	if (e->mode >= 0 && (!cmode || strcmp(cmode, mode_name(e->mode))))
+		mode = e->mode;
+	pool.first = e->pool_min >= 0 ? e->pool_min : jget_int(cur, "pool-min", 0);
+	pool.last = e->pool_max >= 0 ? e->pool_max : jget_int(cur, "pool-max", 0);
+	bool pool_change = pool.first != jget_int(cur, "pool-min", -1) ||
+			   pool.last != jget_int(cur, "pool-max", -1);
+	if (mode >= 0 || pool_change) {
+		if (!p->dry && (ret = dev_do_set(ctx, d, mode, pool_change ? &pool : NULL)))
+			goto out;
+		*made += !p->dry;
+	}
+	if (mode >= 0) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "op", json_object_new_string("mode"));
+		json_object_object_add(c, "mode", json_object_new_string(mode_name(mode)));
+		json_object_object_add(c, "old-mode", json_object_new_string(cmode ?: "?"));
+		note(p, h, c, "mode %s -> %s", cmode ?: "?", mode_name(mode));
+	}
+	if (pool_change) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "op", json_object_new_string("pool"));
+		json_object_object_add(c, "pool-min", json_object_new_int64(pool.first));
+		json_object_object_add(c, "pool-max", json_object_new_int64(pool.last));
+		note(p, h, c, "pool %lld-%lld -> %u-%u",
+		     (long long)jget_int(cur, "pool-min", 0),
+		     (long long)jget_int(cur, "pool-max", 0), pool.first, pool.last);
+	}
+
+	/* 3. reservations to add */
+	for (i = 0; e->have_resv && i < e->nresv; i++) {
+		const struct resv *rv = &e->resv[i];
+
+		if (have_resv(cur, rv))
+			continue;
+		if (!p->dry && (ret = dev_do_reserve(ctx, d, &rv->r, *rv->label ? rv->label : NULL)))
+			goto out;
+		*made += !p->dry;
+		note(p, h, jrange("reserve", rv->r.first, rv->r.last, rv->label),
+		     "reserve %u-%u%s%s", rv->r.first, rv->r.last,
+		     *rv->label ? " label " : "", rv->label);
+	}
+	ret = 0;
+out:
+	json_object_put(cur);
+	return ret;
+}
+
+static int apply_help(struct pctx *ctx, struct args *a)
+{
+	(void)ctx;
+	(void)a;
+	printf("Usage: pasidctl apply [--dry-run] { FILE | - }\n"
+	       "FILE is JSON as \"pasidctl -j dev show\" prints it: {\"format-version\": 1,\n"
+	       "\"dev\": [ { \"handle\" | \"match\", \"mode\", \"pool-min\", \"pool-max\", \"resv\" } ] }\n"
+	       "See pasidctl-apply(8).\n");
+	return 0;
+}
+
+static int apply(struct pctx *ctx, struct args *a)
+{
+	struct json_object *root = NULL, *devs, *famdevs = NULL, *v;
+	struct entry *ents = NULL;
+	struct target *tg = NULL;
+	int nent, ntg = 0, i, j, ret, made = 0;
+	struct plan p = { .ctx = ctx };
+	const char *file = NULL, *w;
+	enum json_tokener_error jerr;
+	struct json_tokener *tok;
+	char buf[65536];
+	size_t n;
+	FILE *f;
+
+	while ((w = args_next(a))) {
+		if (!strcmp(w, "--dry-run") || !strcmp(w, "dry-run"))
+			p.dry = true;
+		else if (!file)
+			file = w;
+		else
+			return perr(ctx, PE_USAGE, "apply takes one file, not also \"%s\"", w);
+	}
+	if (!file)
+		return perr(ctx, PE_USAGE, "apply needs a file (or - for stdin)");
+
+	/* read and check the whole file before anything else */
+	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	if (!f)
+		return perr(ctx, PE_USAGE, "cannot open %s: %s", file, strerror(errno));
+	tok = json_tokener_new();
+	do {
+		n = fread(buf, 1, sizeof(buf), f);
+		root = json_tokener_parse_ex(tok, buf, n);
+		jerr = json_tokener_get_error(tok);
+	} while (jerr == json_tokener_continue && n == sizeof(buf));
+	if (jerr == json_tokener_continue)
+		jerr = json_tokener_error_parse_eof;
+	json_tokener_free(tok);
+	if (f != stdin)
+		fclose(f);
+	if (jerr != json_tokener_success)
+		return perr(ctx, PE_USAGE, "%s: not valid JSON: %s", file,
+			    json_tokener_error_desc(jerr));
+	ret = -PE_USAGE;
+	if (!json_object_is_type(root, json_type_object)) {
+		bad(ctx, file, -1, "the top level must be an object");
+		goto out;
+	}
+	{
+		json_object_object_foreach(root, key, val) {
+			(void)val;
+			if (strcmp(key, "format-version") && strcmp(key, "dev")) {
+				char msg[300];
+
+				snprintf(msg, sizeof(msg), "unknown key \"%s\"", key);
+				bad(ctx, file, -1, msg);
+				goto out;
+			}
+		}
+	}
+	if (!json_object_object_get_ex(root, "format-version", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int(v) != PASIDCTL_FORMAT_VERSION) {
+		bad(ctx, file, -1, "needs \"format-version\": 1");
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "dev", &devs) ||
+	    !json_object_is_type(devs, json_type_array)) {
+		bad(ctx, file, -1, "needs a \"dev\" array");
+		goto out;
+	}
+	nent = json_object_array_length(devs);
+	ents = calloc(nent ?: 1, sizeof(*ents));
+	if (!ents) {
+		ret = perr(ctx, PE_KERNEL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nent; i++)
+		if ((ret = check_entry(ctx, file, i, json_object_array_get_idx(devs, i), &ents[i])))
+			goto out;
+
+	/* which devices: the family's list, by handle or by udev match */
+	ret = pnl_open(ctx);
+	if (ret)
+		goto out;
+	famdevs = json_object_new_array();
+	ret = pnl_dump(ctx, pnl_new(ctx, IOMMU_PASID_CMD_DEV_GET, NLM_F_DUMP), AS_DEV,
+		      collect, famdevs, NULL);
+	if (ret)
+		goto out;
+	tg = calloc(json_object_array_length(famdevs) + nent + 1, sizeof(*tg));
+	if (!tg) {
+		ret = perr(ctx, PE_KERNEL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nent; i++) {
+		const char *hs = jget_str(ents[i].obj, "handle");
+		struct json_object *m = json_object_object_get(ents[i].obj, "match");
+		int found = 0;
+		size_t k;
+
+		for (k = 0; k < json_object_array_length(famdevs); k++) {
+			struct json_object *fd = json_object_array_get_idx(famdevs, k);
+			const char *bus = jget_str(fd, "bus-name"), *name = jget_str(fd, "dev-name");
+			struct devref d;
+			char why[64];
+
+			if (!bus || !name)
+				continue;
+			if (hs) {
+				if (!found && (ret = dev_resolve(ctx, hs, &d)))
+					goto out;
+				if (strcmp(d.bus, bus) || strcmp(d.name, name))
+					continue;
+			} else if (!dev_match(ctx, bus, name, m, why, sizeof(why))) {
+				continue;
+			}
+			for (j = 0; j < ntg; j++)
+				if (!strcmp(tg[j].d.bus, bus) && !strcmp(tg[j].d.name, name)) {
+					ret = perr(ctx, PE_USAGE, "%s: %s/%s is chosen by dev[%d] and dev[%d]",
+						   file, bus, name, tg[j].entry, i);
+					goto out;
+				}
+			snprintf(tg[ntg].d.bus, sizeof(tg[ntg].d.bus), "%s", bus);
+			snprintf(tg[ntg].d.name, sizeof(tg[ntg].d.name), "%s", name);
+			tg[ntg++].entry = i;
+			found++;
+			if (hs)
+				break;
+		}
+		if (!found && hs) {
+			struct devref d;
+
+			if ((ret = dev_resolve(ctx, hs, &d)))
+				goto out;
+			ret = perr(ctx, PE_NOTSUP, "%s: dev[%d]: %s/%s is not a PASID-capable device here",
+				   file, i, d.bus, d.name);
+			goto out;
+		}
+		if (!found)
+			fprintf(stderr, "Note: %s: dev[%d]: no device matches\n", file, i);
+	}
+
+	/* plan everything (this catches nothing the kernel would refuse, but
+	 * shows the whole change), then make it */
+	p.jchanges = json_object_new_array();
+	for (i = 0; i < ntg; i++) {
+		ret = apply_dev(&p, &tg[i].d, &ents[tg[i].entry], &made);
+		if (ret)
+			break;
+	}
+	if (ctx->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "format-version", json_object_new_int(PASIDCTL_FORMAT_VERSION));
+		json_object_object_add(o, "dry-run", json_object_new_boolean(p.dry));
+		json_object_object_add(o, "changes", json_object_get(p.jchanges));
+		out_json_doc(ctx, o);
+		json_object_put(o);
+	} else if (!ret) {
+		if (!p.changes)
+			printf("no changes\n");
+		else
+			printf("%s%d change%s\n", p.dry ? "would make " : "", p.changes,
+			       p.changes == 1 ? "" : "s");
+	}
+	json_object_put(p.jchanges);
+	if (ret && made) {
+		fprintf(stderr, "Error: apply stopped after %d of its changes\n", made);
+		ret = -PE_PARTIAL;
+	}
+out:
+	free(tg);
+	free(ents);
+	if (famdevs)
+		json_object_put(famdevs);
+	json_object_put(root);
+	return ret;
+}
+
+static const struct cmd apply_cmds[] = {
+	{ NULL, apply },
+	{ "help", apply_help },
+	{ NULL, NULL },
+};
+
+int cmd_apply(struct pctx *ctx, struct args *a)
+{
+	/* "apply help" is help; any other word is the file */
+	if (!args_done(a) && !strcmp(args_peek(a), "help"))
+		return run_cmd(ctx, apply_cmds, a, "apply");
+	return apply(ctx, a);
+}

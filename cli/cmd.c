@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Objects, command dispatch and batch mode. Each object has its own file
+ * with its own command table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libudev.h>
+
+#include "pasidctl.h"
+
+void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: pasidctl [OPTIONS] OBJECT { COMMAND | help }\n"
+		"       pasidctl [OPTIONS] -b FILE|-\n"
+		"where  OBJECT := { dev | proc | monitor | status | apply }\n"
+		"       OPTIONS := { -j[son] | -p[retty] | -b[atch] FILE | -f[orce] |\n"
+		"                    -n[umeric] | -t[imestamp] | -V[ersion] | -h[elp] }\n"
+		"Exit codes: 0 ok, 1 usage, 2 refused by the kernel, 3 not supported here,\n"
+		"            4 a batch or apply partly failed. See pasidctl(8).\n");
+}
+
+static int do_help(struct pctx *ctx, struct args *a)
+{
+	(void)ctx;
+	(void)a;
+	usage(stdout);
+	return 0;
+}
+
+static const struct cmd objects[] = {
+	{ NULL, do_help },
+	{ "dev", cmd_dev },
+	{ "proc", cmd_proc },
+	{ "monitor", cmd_monitor },
+	{ "status", cmd_status },
+	{ "apply", cmd_apply },
+	{ "help", do_help },
+	{ NULL, NULL },
+};
+
+/*
+ * Run the command named by the next argument from @tbl, whose entry 0 is
+ * the default when no argument is left. Keywords match exactly.
+ */
+int run_cmd(struct pctx *ctx, const struct cmd *tbl, struct args *a,
+	    const char *object)
+{
+	const char *w = args_peek(a);
+	int i;
+
+	if (!w)
+		return tbl[0].fn(ctx, a);
+	for (i = 1; tbl[i].fn; i++) {
+		if (!strcmp(tbl[i].name, w)) {
+			args_next(a);
+			return tbl[i].fn(ctx, a);
+		}
+	}
+	return perr(ctx, PE_USAGE, "unknown %s%s\"%s\"; try \"pasidctl %s%shelp\"",
+		    object ? object : "object", object ? " command " : " ", w,
+		    object ? object : "", object ? " " : "");
+}
+
+int run_args(struct pctx *ctx, int argc, char **argv)
+{
+	struct args a = { argc, argv };
+
+	if (!argc) {
+		usage(stderr);
+		return -PE_USAGE;
+	}
+	return run_cmd(ctx, objects, &a, NULL);
+}
+
+/*
+ * Every line of @file is a command without "pasidctl". Without -f the
+ * batch stops at the first failed line; any failure makes it exit 4.
+ */
+int run_batch(struct pctx *ctx, const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	char *line = NULL, *argv[64];
+	int lineno = 0, failed = 0, ret = 0;
+	size_t cap = 0;
+
+	if (!f)
+		return perr(ctx, PE_USAGE, "cannot open batch file %s: %s", file,
+			    strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		int argc;
+
+		lineno++;
+		argc = split_line(line, argv, 64);
+		if (argc < 0) {
+			perr(ctx, PE_USAGE, "%s:%d: %s", file, lineno, perr_buf);
+			ret = -PE_USAGE;
+		} else if (argc == 0) {
+			continue;
+		} else {
+			ret = run_args(ctx, argc, argv);
+		}
+		fflush(stdout);
+		if (ret) {
+			failed++;
+			fprintf(stderr, "Error: batch line %d failed: %s\n", lineno,
+				line);
+			if (!ctx->force)
+				break;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return failed ? -PE_PARTIAL : 0;
+}
+

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Talking to the iommu-pasid family with libnl-genl-3: family lookup,
+ * requests, dumps, the kernel's extended ACK, and turning replies into JSON
+ * objects keyed by the spec's attribute names.
+ */
+#include <errno.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <sys/socket.h>
+
+#include "iommu_pasid.h"
+#include "pasidctl.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* Attribute tables: spec name and how to print each attribute. */
+enum atype { T_U32, T_STR, T_MODE, T_KIND, T_RESV, T_BOND };
+
+struct adesc {
+	const char *name;
+	enum atype type;
+};
+
+static const struct adesc resv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
+	[IOMMU_PASID_A_RESV_FIRST] = { "first", T_U32 },
+	[IOMMU_PASID_A_RESV_LAST] = { "last", T_U32 },
+	[IOMMU_PASID_A_RESV_LABEL] = { "label", T_STR },
+};
+
+static const struct adesc bond_attrs[IOMMU_PASID_A_BOND_MAX + 1] = {
+	[IOMMU_PASID_A_BOND_BUS_NAME] = { "bus-name", T_STR },
+	[IOMMU_PASID_A_BOND_DEV_NAME] = { "dev-name", T_STR },
+	[IOMMU_PASID_A_BOND_PID] = { "pid", T_U32 },
+	[IOMMU_PASID_A_BOND_PASID] = { "pasid", T_U32 },
+	[IOMMU_PASID_A_BOND_KIND] = { "kind", T_KIND },
+	[IOMMU_PASID_A_BOND_USERS] = { "users", T_U32 },
+};
+
+static const struct adesc dev_attrs[IOMMU_PASID_A_DEV_MAX + 1] = {
+	[IOMMU_PASID_A_DEV_BUS_NAME] = { "bus-name", T_STR },
+	[IOMMU_PASID_A_DEV_DEV_NAME] = { "dev-name", T_STR },
+	[IOMMU_PASID_A_DEV_IOMMU_GROUP] = { "iommu-group", T_U32 },
+	[IOMMU_PASID_A_DEV_MAX_PASIDS] = { "max-pasids", T_U32 },
+	[IOMMU_PASID_A_DEV_POOL_MIN] = { "pool-min", T_U32 },
+	[IOMMU_PASID_A_DEV_POOL_MAX] = { "pool-max", T_U32 },
+	[IOMMU_PASID_A_DEV_MODE] = { "mode", T_MODE },
+	[IOMMU_PASID_A_DEV_ALLOCATED] = { "allocated", T_U32 },
+	[IOMMU_PASID_A_DEV_RESERVED] = { "reserved", T_U32 },
+	[IOMMU_PASID_A_DEV_BONDS_GLOBAL] = { "bonds-global", T_U32 },
+	[IOMMU_PASID_A_DEV_BONDS_LOCAL] = { "bonds-local", T_U32 },
+	[IOMMU_PASID_A_DEV_RESV] = { "resv", T_RESV },
+	[IOMMU_PASID_A_DEV_BOND] = { "bond", T_BOND },
+	[IOMMU_PASID_A_DEV_FIRST] = { "first", T_U32 },
+	[IOMMU_PASID_A_DEV_LAST] = { "last", T_U32 },
+	[IOMMU_PASID_A_DEV_LABEL] = { "label", T_STR },
+};
+
+static const struct adesc mm_attrs[IOMMU_PASID_A_MM_MAX + 1] = {
+	[IOMMU_PASID_A_MM_PID] = { "pid", T_U32 },
+	[IOMMU_PASID_A_MM_COMM] = { "comm", T_STR },
+	[IOMMU_PASID_A_MM_PASID] = { "pasid", T_U32 },
+	[IOMMU_PASID_A_MM_MODE] = { "mode", T_MODE },
+	[IOMMU_PASID_A_MM_MAX_PASIDS] = { "max-pasids", T_U32 },
+	[IOMMU_PASID_A_MM_BOND] = { "bond", T_BOND },
+	[IOMMU_PASID_A_MM_BUS_NAME] = { "bus-name", T_STR },
+	[IOMMU_PASID_A_MM_DEV_NAME] = { "dev-name", T_STR },
+	[IOMMU_PASID_A_MM_KIND] = { "kind", T_KIND },
+};
+
+struct aset {
+	const struct adesc *a;
+	int max;
+};
+
+static const struct aset asets[] = {
+	[AS_DEV] = { dev_attrs, IOMMU_PASID_A_DEV_MAX },
+	[AS_MM] = { mm_attrs, IOMMU_PASID_A_MM_MAX },
+};
+
+static const struct aset resv_set = { resv_attrs, IOMMU_PASID_A_RESV_MAX };
+static const struct aset bond_set = { bond_attrs, IOMMU_PASID_A_BOND_MAX };
+
+/* "bus/name" as a "handle" key first, when both halves are present. */
+static void add_handle(struct json_object *o)
+{
+	const char *bus = jget_str(o, "bus-name");
+	const char *name = jget_str(o, "dev-name");
+	char h[256];
+
+	if (!bus || !name)
+		return;
+	snprintf(h, sizeof(h), "%s/%s", bus, name);
+	json_object_object_add(o, "handle", json_object_new_string(h));
+}
+
+static struct json_object *attrs_to_json(const struct aset *set,
+					 struct nlattr *head, int len)
+{
+	struct json_object *o = json_object_new_object();
+	struct nlattr *nla;
+	int rem;
+
+	/* handle first, so it leads in the output */
+	json_object_object_add(o, "handle", NULL);
+	nla_for_each_attr(nla, head, len, rem) {
+		int t = nla_type(nla);
+		const struct adesc *d;
+		struct json_object *arr, *sub;
+
+		if (t <= 0 || t > set->max || !set->a[t].name)
+			continue;	/* newer kernel: skip what we do not know */
+		d = &set->a[t];
+		switch (d->type) {
+		case T_U32:
+			json_object_object_add(o, d->name,
+					       json_object_new_int64(nla_get_u32(nla)));
+			break;
+		case T_STR:
+			json_object_object_add(o, d->name,
+					       json_object_new_string(nla_get_string(nla)));
+			break;
+		case T_MODE:
+			json_object_object_add(o, d->name,
+					       json_object_new_string(mode_name(nla_get_u32(nla))));
+			break;
+		case T_KIND:
+			json_object_object_add(o, d->name,
+					       json_object_new_string(kind_name(nla_get_u32(nla))));
+			break;
+		case T_RESV:
+		case T_BOND:
+			if (!json_object_object_get_ex(o, d->name, &arr)) {
+				arr = json_object_new_array();
+				json_object_object_add(o, d->name, arr);
+			}
+			sub = attrs_to_json(d->type == T_RESV ? &resv_set : &bond_set,
+					    nla_data(nla), nla_len(nla));
+			json_object_array_add(arr, sub);
+			break;
+		}
+	}
+	add_handle(o);
+	if (!json_object_object_get(o, "handle"))
+		json_object_object_del(o, "handle");
+	return o;
+}
+
+struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
+			       int attrset)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	(void)ctx;
+	return attrs_to_json(&asets[attrset], genlmsg_attrdata(nlmsg_data(nlh), 0),
+			     genlmsg_attrlen(nlmsg_data(nlh), 0));
+}
+
+/* The spec name of the request attribute at byte @off of @req. */
+static const char *attr_at(struct nl_msg *req, int attrset, uint32_t off)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(req);
+	struct nlattr *nla;
+	int rem;
+
+	nla_for_each_attr(nla, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		int t = nla_type(nla);
+
+		if ((char *)nla - (char *)nlh == (long)off &&
+		    t > 0 && t <= asets[attrset].max)
+			return asets[attrset].a[t].name;
+	}
+	return NULL;
+}
+
+struct req {
+	struct pctx *ctx;
+	struct nl_msg *msg;
+	int attrset;
+	pnl_obj_cb cb;
+	void *arg;
+	bool (*seen)(struct json_object *, void *);
+	bool done;
+	bool intr;
+	int err;	/* positive errno from the kernel */
+	int cberr;	/* negative error class from the callback */
+};
+
+static void take_extack(struct req *r, struct nlattr *tlvs, int len)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct pctx *ctx = r->ctx;
+
+	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, tlvs, len, NULL))
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(ctx->kmsg, sizeof(ctx->kmsg), "%s",
+			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_OFFS] && r->msg)
+		ctx->kattr = attr_at(r->msg, r->attrset,
+				     nla_get_u32(tb[NLMSGERR_ATTR_OFFS]));
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct req *r = arg;
+	int ack_len = NLMSG_HDRLEN + sizeof(*e);
+
+	(void)nla;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		ack_len += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		take_extack(r, (struct nlattr *)((char *)nlh + ack_len),
+			    (int)nlh->nlmsg_len - ack_len);
+	r->err = -e->error;
+	r->done = true;
+	return NL_STOP;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct req *r = arg;
+
+	/* A dump's NLMSG_DONE carries its error, and the extack after it. */
+	if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
+		int err = *(int *)nlmsg_data(nlh);
+
+		if (err < 0) {
+			r->err = -err;
+			if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+				take_extack(r, (struct nlattr *)((char *)nlmsg_data(nlh) + sizeof(int)),
+					    nlh->nlmsg_len - NLMSG_HDRLEN - sizeof(int));
+		}
+	}
+	r->done = true;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct req *r = arg;
+
+	(void)msg;
+	r->done = true;
+	return NL_STOP;
+}
+
+static int on_intr(struct nl_msg *msg, void *arg)
+{
+	struct req *r = arg;
+
+	(void)msg;
+	r->intr = true;
+	return NL_OK;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct req *r = arg;
+	struct json_object *o;
+	int ret = 0;
+
+	if (!r->cb || r->cberr)
+		return NL_OK;
+	o = pnl_to_json(r->ctx, msg, r->attrset);
+	if (!r->seen || !r->seen(o, r->arg))
+		ret = r->cb(r->ctx, o, r->arg);
+	json_object_put(o);
+	if (ret < 0)
+		r->cberr = ret;
+	return NL_OK;
+}
+
+static void nl_setopt(struct pctx *ctx, int opt)
+{
+	int one = 1;
+
+	/* Older kernels lack these; the messages are then just shorter. */
+	setsockopt(nl_socket_get_fd(ctx->sk), SOL_NETLINK, opt, &one,
+		   sizeof(one));
+}
+
+struct fam {
+	int id, version, mcgrp;
+};
+
+static int on_family(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1], *g;
+	struct fam *f = arg;
+	int rem;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL))
+		return NL_SKIP;
+	if (tb[CTRL_ATTR_FAMILY_ID])
+		f->id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (tb[CTRL_ATTR_VERSION])
+		f->version = nla_get_u32(tb[CTRL_ATTR_VERSION]);
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return NL_OK;
+	nla_for_each_nested(g, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
+		struct nlattr *gb[CTRL_ATTR_MCAST_GRP_MAX + 1];
+
+		if (nla_parse_nested(gb, CTRL_ATTR_MCAST_GRP_MAX, g, NULL))
+			continue;
+		if (gb[CTRL_ATTR_MCAST_GRP_NAME] && gb[CTRL_ATTR_MCAST_GRP_ID] &&
+		    !strcmp(nla_get_string(gb[CTRL_ATTR_MCAST_GRP_NAME]),
+			    IOMMU_PASID_MCGRP_MONITOR))
+			f->mcgrp = nla_get_u32(gb[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return NL_OK;
+}
+
+static int run_req(struct pctx *ctx, struct req *r, struct nl_msg *msg,
+		   bool dump)
+{
+	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(ctx->sk));
+	int ret;
+
+	if (!cb)
+		return perr(ctx, PE_KERNEL, "out of memory");
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_intr, r);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, r);
+	ctx->kmsg[0] = '\0';
+	ctx->kattr = NULL;
+	ctx->kerr = 0;
+	r->msg = msg;
+	ret = nl_send_auto(ctx->sk, msg);
+	while (ret >= 0 && !r->done) {
+		ret = nl_recvmsgs(ctx->sk, cb);
+		/* a dump's DONE or a do's ACK ends the request */
+		if (ret == 0 && dump && r->done)
+			break;
+	}
+	nl_cb_put(cb);
+	if (r->err) {
+		ctx->kerr = r->err;
+		/* no such device, or a family that cannot answer here */
+		return perr(ctx, r->err == ENODEV || r->err == EOPNOTSUPP ?
+			    PE_NOTSUP : PE_KERNEL, "%s",
+			    ctx->kmsg[0] ? ctx->kmsg : strerror(r->err));
+	}
+	if (ret < 0 && !r->done)
+		return perr(ctx, PE_KERNEL, "netlink: %s", nl_geterror(ret));
+	return 0;
+}
+
+/*
+ * Look the family up: 0 when present, 1 when the kernel lacks it, or a
+ * negative error class (already reported).
+ */
+int pnl_family_present(struct pctx *ctx)
+{
+	struct req r = { .ctx = ctx };
+	struct fam f = { 0 };
+	struct nl_cb *cb;
+	struct nl_msg *msg;
+	int ret;
+
+	if (ctx->family)
+		return 0;
+	if (!ctx->sk) {
+		ctx->sk = nl_socket_alloc();
+		if (!ctx->sk || genl_connect(ctx->sk))
+			return perr(ctx, PE_NOTSUP, "cannot open a generic netlink socket: %s",
+				    strerror(errno));
+		nl_setopt(ctx, NETLINK_EXT_ACK);
+		nl_setopt(ctx, NETLINK_CAP_ACK);
+		/* read each datagram whole, however big the kernel made it */
+		nl_socket_enable_msg_peek(ctx->sk);
+	}
+	msg = nlmsg_alloc();
+	if (!msg)
+		return perr(ctx, PE_KERNEL, "out of memory");
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0, 0,
+		    CTRL_CMD_GETFAMILY, 1);
+	nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, IOMMU_PASID_FAMILY_NAME);
+	cb = nl_cb_clone(nl_socket_get_cb(ctx->sk));
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_family, &f);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &r);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &r);
+	ret = nl_send_auto(ctx->sk, msg);
+	while (ret >= 0 && !r.done)
+		ret = nl_recvmsgs(ctx->sk, cb);
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	if (r.err && r.err != ENOENT)
+		return perr(ctx, PE_NOTSUP, "cannot query the generic netlink controller: %s",
+			    strerror(r.err));
+	if (!f.id)
+		return 1;
+	ctx->family = f.id;
+	ctx->family_version = f.version;
+	ctx->mcgrp = f.mcgrp;
+	return 0;
+}
+
+int pnl_open(struct pctx *ctx)
+{
+	int ret = pnl_family_present(ctx);
+
+	if (ret == 1)
+		return perr(ctx, PE_NOTSUP,
+			    "this kernel has no iommu-pasid netlink family (it needs the iommu-pasid patches and CONFIG_IOMMU_PASID_NETLINK)");
+	return ret;
+}
+
+int pnl_join_monitor(struct pctx *ctx)
+{
+	int ret = pnl_open(ctx);
+
+	if (ret)
+		return ret;
+	if (!ctx->mcgrp)
+		return perr(ctx, PE_NOTSUP, "the iommu-pasid family has no monitor group");
+	nl_socket_disable_seq_check(ctx->sk);
+	ret = nl_socket_add_membership(ctx->sk, ctx->mcgrp);
+	if (ret < 0) {
+		if (errno == EPERM || ret == -NLE_PERM)
+			return perr(ctx, PE_KERNEL,
+				    "joining the iommu-pasid monitor group needs CAP_SYS_ADMIN");
+		return perr(ctx, PE_KERNEL, "cannot join the monitor group: %s",
+			    nl_geterror(ret));
+	}
+	return 0;
+}
+
+struct nl_msg *pnl_new(struct pctx *ctx, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctx->family, 0, flags,
+			 cmd, IOMMU_PASID_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Send a do request; @cb sees the reply object, if any. Frees @msg. */
+int pnl_do(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
+	  void *arg)
+{
+	struct req r = { .ctx = ctx, .attrset = attrset, .cb = cb, .arg = arg };
+	int ret = run_req(ctx, &r, msg, false);
+
+	nlmsg_free(msg);
+	return r.cberr ? r.cberr : ret;
+}
+
+/*
+ * Send a dump request; @cb sees each object. If the kernel marks the dump
+ * interrupted (its state changed under it), run it again, skipping what
+ * @seen says was already handed out. Frees @msg.
+ */
+int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
+	    void *arg, bool (*seen)(struct json_object *, void *))
+{
+	int tries, ret = 0;
+
+	for (tries = 0; tries < 4; tries++) {
+		struct req r = { .ctx = ctx, .attrset = attrset, .cb = cb,
+				 .arg = arg, .seen = tries ? seen : NULL };
+
+		nlmsg_hdr(msg)->nlmsg_seq = 0;	/* let libnl renumber */
+		ret = run_req(ctx, &r, msg, true);
+		if (r.cberr) {
+			ret = r.cberr;
+			break;
+		}
+		if (ret || !r.intr || !seen)
+			break;
+	}
+	nlmsg_free(msg);
+	return ret;
+}
+
+void pnl_close(struct pctx *ctx)
+{
+	if (ctx->sk)
+		nl_socket_free(ctx->sk);
+	ctx->sk = NULL;
+	ctx->family = 0;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output. Every object is first a json_object keyed by the spec's attribute
+ * names (nl.c builds it); -j serializes it, text mode prints it with the
+ * printers below. Lists are streamed one element at a time, so a dump of
+ * any size needs the memory of one element.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "pasidctl.h"
+
+static int json_flags(const struct pctx *ctx)
+{
+	return JSON_C_TO_STRING_NOSLASHESCAPE |
+	       (ctx->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+			      JSON_C_TO_STRING_PLAIN);
+}
+
+int64_t jget_int(struct json_object *o, const char *key, int64_t def)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return def;
+	return json_object_get_int64(v);
+}
+
+const char *jget_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Print @s with every line after the first indented by @ind spaces. */
+static void put_indented(const char *s, int ind)
+{
+	for (; *s; s++) {
+		putchar(*s);
+		if (*s == '\n')
+			printf("%*s", ind, "");
+	}
+}
+
+void out_json_doc(struct pctx *ctx, struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, json_flags(ctx)));
+}
+
+/* One object per line, flushed: for monitor and other line consumers. */
+void out_json_line(struct pctx *ctx, struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	(void)ctx;
+	fflush(stdout);
+}
+
+void out_list_begin(struct out_list *l, struct pctx *ctx, const char *key)
+{
+	l->ctx = ctx;
+	l->key = key;
+	l->count = 0;
+	if (!ctx->json)
+		return;
+	if (ctx->pretty)
+		printf("{\n  \"format-version\": %d,\n  \"%s\": [", PASIDCTL_FORMAT_VERSION, key);
+	else
+		printf("{\"format-version\":%d,\"%s\":[", PASIDCTL_FORMAT_VERSION, key);
+}
+
+void out_list_item(struct out_list *l, struct json_object *obj,
+		   void (*text)(struct pctx *, struct json_object *))
+{
+	struct pctx *ctx = l->ctx;
+
+	if (!ctx->json) {
+		text(ctx, obj);
+		l->count++;
+		return;
+	}
+	if (ctx->pretty) {
+		printf("%s\n    ", l->count ? "," : "");
+		put_indented(json_object_to_json_string_ext(obj, json_flags(ctx)), 4);
+	} else {
+		printf("%s%s", l->count ? "," : "",
+		       json_object_to_json_string_ext(obj, json_flags(ctx)));
+	}
+	l->count++;
+}
+
+void out_list_end(struct out_list *l)
+{
+	if (!l->ctx->json)
+		return;
+	if (l->ctx->pretty)
+		printf("%s]\n}\n", l->count ? "\n  " : "");
+	else
+		printf("]}\n");
+}
+
+/*
+ * Report an error: "Error: ..." on stderr, and with -j also a JSON object
+ * there. Kernel errors carry the extack message, errno and attribute.
+ */
+int perr(struct pctx *ctx, int class, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fprintf(stderr, "Error: %s\n", msg);
+	if (ctx && ctx->json) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "message", json_object_new_string(msg));
+		if (class == PE_KERNEL && ctx->kerr)
+			json_object_object_add(e, "errno", json_object_new_int(ctx->kerr));
+		if (class == PE_KERNEL && ctx->kattr)
+			json_object_object_add(e, "attribute",
+					       json_object_new_string(ctx->kattr));
+		json_object_object_add(e, "exit-code", json_object_new_int(class));
+		json_object_object_add(o, "error", e);
+		fprintf(stderr, "%s\n",
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	return -class;
+}
+
+/* " key value" for every integer key present, in this order. */
+static void print_ints(struct json_object *o, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		struct json_object *v;
+
+		if (json_object_object_get_ex(o, *keys, &v) && v)
+			printf(" %s %s", *keys, json_object_get_string(v));
+	}
+}
+
+void print_bond_text(struct json_object *b, bool with_dev, bool with_pid)
+{
+	static const char *const keys[] = { "pasid", "kind", "users", NULL };
+
+	printf("    bond");
+	if (with_dev)
+		printf(" %s", jget_str(b, "handle") ?: "?");
+	if (with_pid)
+		printf(" pid %lld", (long long)jget_int(b, "pid", 0));
+	print_ints(b, keys);
+	putchar('\n');
+}
+
+static void print_names(struct pctx *ctx, struct json_object *dev)
+{
+	struct json_object *n;
+	const char *s;
+
+	if (ctx->numeric)
+		return;
+	n = json_object_new_object();
+	dev_names(ctx, jget_str(dev, "bus-name"), jget_str(dev, "dev-name"), n);
+	if ((s = jget_str(n, "driver")))
+		printf(" driver %s", s);
+	if ((s = jget_str(n, "vendor")))
+		printf(" vendor \"%s\"", s);
+	if ((s = jget_str(n, "model")))
+		printf(" model \"%s\"", s);
+	json_object_put(n);
+}
+
+void print_dev_text(struct pctx *ctx, struct json_object *dev)
+{
+	static const char *const line1[] = { "iommu-group", "max-pasids",
+		"pool-min", "pool-max", "mode", NULL };
+	static const char *const line2[] = { "allocated", "reserved",
+		"bonds-global", "bonds-local", NULL };
+	struct json_object *arr;
+	size_t i;
+
+	printf("%s:", jget_str(dev, "handle") ?: "?");
+	print_names(ctx, dev);
+	print_ints(dev, line1);
+	printf("\n   ");
+	print_ints(dev, line2);
+	putchar('\n');
+	if (json_object_object_get_ex(dev, "resv", &arr))
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			struct json_object *r = json_object_array_get_idx(arr, i);
+
+			printf("    resv first %lld last %lld",
+			       (long long)jget_int(r, "first", 0),
+			       (long long)jget_int(r, "last", 0));
+			if (jget_str(r, "label"))
+				printf(" label %s", jget_str(r, "label"));
+			putchar('\n');
+		}
+	if (json_object_object_get_ex(dev, "bond", &arr))
+		for (i = 0; i < json_object_array_length(arr); i++)
+			print_bond_text(json_object_array_get_idx(arr, i), false, true);
+}
+
+void print_proc_text(struct pctx *ctx, struct json_object *mm)
+{
+	static const char *const keys[] = { "pasid", "mode", "max-pasids", NULL };
+	struct json_object *arr;
+	size_t i;
+
+	(void)ctx;
+	printf("pid %lld comm %s", (long long)jget_int(mm, "pid", 0),
+	       jget_str(mm, "comm") ?: "?");
+	print_ints(mm, keys);
+	putchar('\n');
+	if (json_object_object_get_ex(mm, "bond", &arr))
+		for (i = 0; i < json_object_array_length(arr); i++)
+			print_bond_text(json_object_array_get_idx(arr, i), true, false);
+}

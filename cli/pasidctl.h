@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidctl: administer device PASID pools, reservations and SVA policy
+ * through the iommu-pasid generic netlink family.
+ */
+#ifndef PASIDCTL_H
+#define PASIDCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#define PASIDCTL_VERSION	"1.0"
+#define PASIDCTL_FORMAT_VERSION	1
+#define PASID_MAX		0xfffffU	/* PASIDs are 20 bits wide */
+#define LABEL_MAX_LEN		31
+
+/*
+ * Errors travel as negative values of these classes; main() turns them into
+ * the exit status (documented in pasidctl(8)).
+ */
+enum {
+	PE_OK = 0,
+	PE_USAGE = 1,		/* bad command line, number, range or file */
+	PE_KERNEL = 2,		/* the kernel refused */
+	PE_NOTSUP = 3,		/* no family, no such device */
+	PE_PARTIAL = 4,		/* a batch or apply partly failed */
+};
+
+struct nl_sock;
+struct nl_msg;
+struct udev;
+
+struct pctx {
+	bool json;
+	bool pretty;
+	bool force;
+	bool numeric;
+	bool timestamp;
+	/* netlink, opened on first use */
+	struct nl_sock *sk;
+	int family;
+	int family_version;
+	int mcgrp;
+	/* udev, created on first use */
+	struct udev *udev;
+	/* the last kernel error, for the JSON error object */
+	int kerr;
+	char kmsg[256];
+	const char *kattr;
+};
+
+/* An argument cursor. */
+struct args {
+	int argc;
+	char **argv;
+};
+
+static inline bool args_done(const struct args *a) { return a->argc <= 0; }
+static inline const char *args_peek(const struct args *a)
+{
+	return a->argc > 0 ? a->argv[0] : NULL;
+}
+static inline const char *args_next(struct args *a)
+{
+	if (a->argc <= 0)
+		return NULL;
+	a->argc--;
+	return *a->argv++;
+}
+
+struct cmd {
+	const char *name;
+	int (*fn)(struct pctx *ctx, struct args *a);
+};
+
+int run_cmd(struct pctx *ctx, const struct cmd *tbl, struct args *a,
+	    const char *object);
+int run_args(struct pctx *ctx, int argc, char **argv);
+int run_batch(struct pctx *ctx, const char *file);
+void usage(FILE *f);
+
+/* parse.c: pure parsers, unit-tested on the host */
+struct range {
+	uint32_t first, last;
+};
+
+int parse_u32(const char *s, uint32_t max, uint32_t *out);
+int parse_range(const char *s, struct range *r);
+int parse_range_list(const char *s, struct range *r, int max);
+int parse_mode(const char *s, bool allow_default, uint32_t *out);
+int parse_kind(const char *s, uint32_t *out);
+int parse_label(const char *s);
+int parse_pci_addr(const char *s, char *out, size_t len);
+int split_line(char *line, char **argv, int max);
+const char *mode_name(uint32_t mode);
+const char *kind_name(uint32_t kind);
+extern char perr_buf[256];
+
+/* errors: print "Error: ..." (and JSON with -j) and return -class */
+int perr(struct pctx *ctx, int class, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* nl.c */
+int pnl_open(struct pctx *ctx);
+int pnl_join_monitor(struct pctx *ctx);
+struct nl_msg *pnl_new(struct pctx *ctx, uint8_t cmd, int flags);
+typedef int (*pnl_obj_cb)(struct pctx *ctx, struct json_object *obj, void *arg);
+int pnl_do(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
+	  void *arg);
+int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
+	    void *arg, bool (*seen)(struct json_object *, void *));
+struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
+			       int attrset);
+int pnl_family_present(struct pctx *ctx);
+void pnl_close(struct pctx *ctx);
+enum { AS_DEV, AS_MM };
+
+/* names.c: device handles and names through libudev */
+struct devref {
+	char bus[64];
+	char name[128];
+};
+int dev_resolve(struct pctx *ctx, const char *s, struct devref *d);
+const char *dev_handle(const struct devref *d, char *buf, size_t len);
+void dev_names(struct pctx *ctx, const char *bus, const char *name,
+	       struct json_object *out);
+bool dev_match(struct pctx *ctx, const char *bus, const char *name,
+	       struct json_object *match, char *why, size_t whylen);
+bool dev_in_iommu_group(struct pctx *ctx, const char *bus, const char *name);
+
+/* out.c: one output path for text and JSON */
+struct out_list {
+	struct pctx *ctx;
+	const char *key;
+	int count;
+};
+void out_list_begin(struct out_list *l, struct pctx *ctx, const char *key);
+void out_list_item(struct out_list *l, struct json_object *obj,
+		   void (*text)(struct pctx *, struct json_object *));
+void out_list_end(struct out_list *l);
+void out_json_line(struct pctx *ctx, struct json_object *obj);
+void out_json_doc(struct pctx *ctx, struct json_object *obj);
+void print_dev_text(struct pctx *ctx, struct json_object *dev);
+void print_proc_text(struct pctx *ctx, struct json_object *mm);
+void print_bond_text(struct json_object *b, bool with_dev, bool with_pid);
+int64_t jget_int(struct json_object *o, const char *key, int64_t def);
+const char *jget_str(struct json_object *o, const char *key);
+
+/* objects */
+int cmd_dev(struct pctx *ctx, struct args *a);
+int cmd_proc(struct pctx *ctx, struct args *a);
+int cmd_monitor(struct pctx *ctx, struct args *a);
+int cmd_status(struct pctx *ctx, struct args *a);
+int cmd_apply(struct pctx *ctx, struct args *a);
+
+/* shared by dev.c and apply.c */
+int dev_get_one(struct pctx *ctx, const struct devref *d,
+		struct json_object **out);
+int dev_do_set(struct pctx *ctx, const struct devref *d, int mode,
+	       const struct range *pool);
+int dev_do_reserve(struct pctx *ctx, const struct devref *d,
+		   const struct range *r, const char *label);
+int dev_do_release(struct pctx *ctx, const struct devref *d,
+		   const struct range *r, const char *label);
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidctl proc: processes bound with SVA, their global PASID and
+ * [device, PASID] tuples; their policy and quota of local PASIDs.
+ */
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "iommu_pasid.h"
+#include "pasidctl.h"
+
+#define PID_MAX_LIMIT 4194304U
+
+static int proc_help(struct pctx *ctx, struct args *a)
+{
+	(void)ctx;
+	(void)a;
+	printf("Usage: pasidctl proc show [PID] [dev DEV] [kind { global | local }]\n"
+	       "       pasidctl proc set PID [mode { default | global | local | auto }]\n"
+	       "                             [max-pasids N]\n"
+	       "       pasidctl proc help\n");
+	return 0;
+}
+
+#define PARSE(ctx, call) \
+	do { if (call) return perr(ctx, PE_USAGE, "%s", perr_buf); } while (0)
+
+static int parse_pid(struct pctx *ctx, const char *s, uint32_t *pid)
+{
+	if (parse_u32(s, PID_MAX_LIMIT, pid) || !*pid)
+		return perr(ctx, PE_USAGE, "bad process id \"%s\"", s);
+	return 0;
+}
+
+struct pshow {
+	struct out_list l;
+	struct devref dev;
+	bool by_dev;
+	int kind;
+	int64_t last_pid;	/* dumps come in pid order: resume point */
+};
+
+/* Does the process have a bond matching the dev/kind filter? */
+static bool bond_filter(struct pshow *s, struct json_object *o)
+{
+	struct json_object *arr;
+	char h[256];
+	size_t i;
+
+	if (!s->by_dev && s->kind < 0)
+		return true;
+	if (!json_object_object_get_ex(o, "bond", &arr))
+		return false;
+	dev_handle(&s->dev, h, sizeof(h));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *b = json_object_array_get_idx(arr, i);
+		const char *k = jget_str(b, "kind");
+		const char *bh = jget_str(b, "handle");
+
+		if (s->by_dev && (!bh || strcmp(bh, h)))
+			continue;
+		if (s->kind >= 0 && (!k || strcmp(k, kind_name(s->kind))))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static int pshow_one(struct pctx *ctx, struct json_object *o, void *arg)
+{
+	struct pshow *s = arg;
+
+	(void)ctx;
+	s->last_pid = jget_int(o, "pid", 0);
+	if (bond_filter(s, o))
+		out_list_item(&s->l, o, print_proc_text);
+	return 0;
+}
+
+static bool pid_seen(struct json_object *o, void *arg)
+{
+	return jget_int(o, "pid", 0) <= ((struct pshow *)arg)->last_pid;
+}
+
+static int proc_show(struct pctx *ctx, struct args *a)
+{
+	struct pshow s = { .kind = -1 };
+	struct nl_msg *msg;
+	uint32_t pid = 0, k;
+	const char *w;
+	int ret;
+
+	if ((w = args_peek(a)) && strcmp(w, "dev") && strcmp(w, "kind") &&
+	    strcmp(w, "help")) {
+		ret = parse_pid(ctx, args_next(a), &pid);
+		if (ret)
+			return ret;
+	}
+	while ((w = args_next(a))) {
+		if (!strcmp(w, "dev")) {
+			if (!(w = args_next(a)))
+				return perr(ctx, PE_USAGE, "\"dev\" needs a device");
+			ret = dev_resolve(ctx, w, &s.dev);
+			if (ret)
+				return ret;
+			s.by_dev = true;
+		} else if (!strcmp(w, "kind")) {
+			if (!(w = args_next(a)))
+				return perr(ctx, PE_USAGE, "\"kind\" needs a value");
+			PARSE(ctx, parse_kind(w, &k));
+			s.kind = k;
+		} else if (!strcmp(w, "help")) {
+			return proc_help(ctx, a);
+		} else {
+			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for proc show", w);
+		}
+	}
+	ret = pnl_open(ctx);
+	if (ret)
+		return ret;
+	if (pid) {
+		msg = pnl_new(ctx, IOMMU_PASID_CMD_MM_GET, 0);
+		if (!msg || nla_put_u32(msg, IOMMU_PASID_A_MM_PID, pid))
+			return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		out_list_begin(&s.l, ctx, "proc");
+		ret = pnl_do(ctx, msg, AS_MM, pshow_one, &s);
+		if (!ret)
+			out_list_end(&s.l);
+		return ret;
+	}
+	msg = pnl_new(ctx, IOMMU_PASID_CMD_MM_GET, NLM_F_DUMP);
+	if (!msg ||
+	    (s.by_dev && (nla_put_string(msg, IOMMU_PASID_A_MM_BUS_NAME, s.dev.bus) ||
+			  nla_put_string(msg, IOMMU_PASID_A_MM_DEV_NAME, s.dev.name))) ||
+	    (s.kind >= 0 && nla_put_u32(msg, IOMMU_PASID_A_MM_KIND, s.kind)))
+		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+	out_list_begin(&s.l, ctx, "proc");
+	ret = pnl_dump(ctx, msg, AS_MM, pshow_one, &s, pid_seen);
+	out_list_end(&s.l);
+	return ret;
+}
+
+static int proc_set(struct pctx *ctx, struct args *a)
+{
+	uint32_t pid, mode = 0, max = 0;
+	bool have_mode = false, have_max = false;
+	struct nl_msg *msg;
+	const char *w;
+	int ret;
+
+	if (!(w = args_next(a)))
+		return perr(ctx, PE_USAGE, "proc set needs a process id");
+	ret = parse_pid(ctx, w, &pid);
+	if (ret)
+		return ret;
+	while ((w = args_next(a))) {
+		if (!strcmp(w, "mode")) {
+			if (!(w = args_next(a)))
+				return perr(ctx, PE_USAGE, "\"mode\" needs a value");
+			PARSE(ctx, parse_mode(w, true, &mode));
+			have_mode = true;
+		} else if (!strcmp(w, "max-pasids")) {
+			if (!(w = args_next(a)))
+				return perr(ctx, PE_USAGE, "\"max-pasids\" needs a value");
+			PARSE(ctx, parse_u32(w, PASID_MAX + 1, &max));
+			have_max = true;
+		} else {
+			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for proc set", w);
+		}
+	}
+	if (!have_mode && !have_max)
+		return perr(ctx, PE_USAGE, "proc set needs mode or max-pasids");
+	ret = pnl_open(ctx);
+	if (ret)
+		return ret;
+	msg = pnl_new(ctx, IOMMU_PASID_CMD_MM_SET, 0);
+	if (!msg || nla_put_u32(msg, IOMMU_PASID_A_MM_PID, pid) ||
+	    (have_mode && nla_put_u32(msg, IOMMU_PASID_A_MM_MODE, mode)) ||
+	    (have_max && nla_put_u32(msg, IOMMU_PASID_A_MM_MAX_PASIDS, max)))
+		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+	return pnl_do(ctx, msg, AS_MM, NULL, NULL);
+}
+
+static const struct cmd proc_cmds[] = {
+	{ NULL, proc_show },
+	{ "show", proc_show },
+	{ "set", proc_set },
+	{ "help", proc_help },
+	{ NULL, NULL },
+};
+
+int cmd_proc(struct pctx *ctx, struct args *a)
+{
+	return run_cmd(ctx, proc_cmds, a, "proc");
+}
