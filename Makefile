@@ -20,7 +20,7 @@ DEB_DEPS := linux-source-6.12 qemu-system-x86 build-essential flex bison bc \
 	libelf-dev libssl-dev ccache cpio kmod python3 python3-yaml \
 	python3-jsonschema libnl-3-dev libnl-genl-3-dev libudev-dev \
 	libjson-c-dev pkg-config iproute2 util-linux binutils perl \
-	python3-ply python3-git
+	python3-ply python3-git jq groff-base bash-completion
 
 SELFTESTS := $(BUILD)/tests/iommu_sva_mock
 TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass

@@ -70,10 +70,8 @@ int run_args(struct pctx *ctx, int argc, char **argv)
 {
 	struct args a = { argc, argv };
 
-	if (!argc) {
-		usage(stderr);
-		return -PE_USAGE;
-	}
+	if (!argc)
+		return perr(ctx, PE_USAGE, "no object given; try \"pasidctl -h\"");
 	return run_cmd(ctx, objects, &a, NULL);
 }
 

@@ -59,11 +59,13 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			if (optopt)
-				perr(&ctx, PE_USAGE, "unknown option \"-%c\"", optopt);
+			if (optopt && c == '?' && strchr("b", optopt))
+				perr(&ctx, PE_USAGE, "option \"-%c\" needs a value", optopt);
+			else if (optopt)
+				perr(&ctx, PE_USAGE, "unknown option \"-%c\"; try \"pasidctl -h\"", optopt);
 			else
-				perr(&ctx, PE_USAGE, "unknown option \"%s\"", argv[optind - 1]);
-			usage(stderr);
+				perr(&ctx, PE_USAGE, "unknown option \"%s\"; try \"pasidctl -h\"",
+				     argv[optind - 1]);
 			return PE_USAGE;
 		}
 	}

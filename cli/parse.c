@@ -72,6 +72,10 @@ int parse_range(const char *s, struct range *r)
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
+	if (!buf[0])
+		return fail("bad range \"%s\": the first PASID is missing", s);
+	if (dash && !dash[1])
+		return fail("bad range \"%s\": the last PASID is missing", s);
 	if (parse_u32(buf, PASID_MAX, &r->first))
 		return fail("bad range \"%s\": %s", s, strcpy(buf, perr_buf));
 	if (!dash) {

@@ -1,1 +1,296 @@
-int main(void) { return 0; }
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests for pasidctl's parsers and printers, linked against
+ * everything in cli/ but main(). TAP on stdout.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pasidctl.h"
+
+static int n, failed;
+
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	n++;
+	if (!cond)
+		failed++;
+	printf("%sok %d - ", cond ? "" : "not ", n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Run @fn with stdout captured; returns the text (static buffer). */
+static char *capture(void (*fn)(void *), void *arg)
+{
+	static char buf[8192];
+	FILE *tmp = tmpfile();
+	int saved = dup(1);
+	size_t len;
+
+	fflush(stdout);
+	dup2(fileno(tmp), 1);
+	fn(arg);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	rewind(tmp);
+	len = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[len] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+static void test_u32(void)
+{
+	static const struct {
+		const char *s;
+		uint32_t max;
+		int ok;
+		uint32_t v;
+	} t[] = {
+		{ "0", 10, 1, 0 },
+		{ "42", 100, 1, 42 },
+		{ "0x10", 100, 1, 16 },
+		{ "0XfF", 1000, 1, 255 },
+		{ "1048575", PASID_MAX, 1, PASID_MAX },
+		{ "1048576", PASID_MAX, 0, 0 },		/* past 2^20 - 1 */
+		{ "99999999999999999999", PASID_MAX, 0, 0 },	/* overflow */
+		{ "-1", PASID_MAX, 0, 0 },
+		{ "+1", PASID_MAX, 0, 0 },
+		{ "0x", PASID_MAX, 0, 0 },
+		{ "", PASID_MAX, 0, 0 },
+		{ "12a", PASID_MAX, 0, 0 },
+		{ " 1", PASID_MAX, 0, 0 },
+		{ "1.5", PASID_MAX, 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint32_t v = 12345;
+		int r = parse_u32(t[i].s, t[i].max, &v);
+
+		if (t[i].ok)
+			ok(r == 0 && v == t[i].v, "parse_u32(\"%s\") = %u", t[i].s, t[i].v);
+		else
+			ok(r == -PE_USAGE && v == 12345 && perr_buf[0],
+			   "parse_u32(\"%s\") fails with a message (%s)", t[i].s, perr_buf);
+	}
+}
+
+static void test_range(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+		uint32_t first, last;
+		const char *msg;	/* part of the error message */
+	} t[] = {
+		{ "100-199", 1, 100, 199, NULL },
+		{ "7", 1, 7, 7, NULL },
+		{ "0x10-0x1f", 1, 16, 31, NULL },
+		{ "5-5", 1, 5, 5, NULL },
+		{ "0-1048575", 1, 0, PASID_MAX, NULL },
+		{ "5-3", 0, 0, 0, "5 is above 3" },
+		{ "-1", 0, 0, 0, "first PASID is missing" },
+		{ "1-", 0, 0, 0, "last PASID is missing" },
+		{ "0x", 0, 0, 0, "not a number" },
+		{ "1-1048576", 0, 0, 0, "out of range" },
+		{ "1-4294967296", 0, 0, 0, "out of range" },
+		{ "", 0, 0, 0, "empty" },
+		{ "a-b", 0, 0, 0, "not a number" },
+		{ "1--2", 0, 0, 0, "not a number" },
+		{ "1-2-3", 0, 0, 0, "not a number" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct range r = { 0, 0 };
+		int ret = parse_range(t[i].s, &r);
+
+		if (t[i].ok)
+			ok(!ret && r.first == t[i].first && r.last == t[i].last,
+			   "parse_range(\"%s\") = %u-%u", t[i].s, t[i].first, t[i].last);
+		else
+			ok(ret == -PE_USAGE && strstr(perr_buf, t[i].msg),
+			   "parse_range(\"%s\") fails: %s", t[i].s, perr_buf);
+	}
+}
+
+static void test_list(void)
+{
+	struct range r[4];
+	int ret;
+
+	ret = parse_range_list("1-63,128", r, 4);
+	ok(ret == 2 && r[0].first == 1 && r[0].last == 63 && r[1].first == 128 &&
+	   r[1].last == 128, "parse_range_list(\"1-63,128\") = 1-63 and 128");
+	ret = parse_range_list("1-9,5-20", r, 4);
+	ok(ret == -PE_USAGE && strstr(perr_buf, "overlap"),
+	   "overlapping ranges in a list fail: %s", perr_buf);
+	ret = parse_range_list("10,1", r, 4);
+	ok(ret == -PE_USAGE, "descending list fails: %s", perr_buf);
+	ret = parse_range_list("1,,2", r, 4);
+	ok(ret == -PE_USAGE && strstr(perr_buf, "empty"), "empty element fails: %s", perr_buf);
+	ret = parse_range_list("1,", r, 4);
+	ok(ret == -PE_USAGE, "trailing comma fails: %s", perr_buf);
+	ret = parse_range_list("1,2,3,4,5", r, 4);
+	ok(ret == -PE_USAGE && strstr(perr_buf, "more than"), "too many ranges fail: %s", perr_buf);
+	ret = parse_range_list("1,5-3", r, 4);
+	ok(ret == -PE_USAGE && strstr(perr_buf, "above"), "a bad range inside fails: %s", perr_buf);
+}
+
+static void test_keywords(void)
+{
+	uint32_t v = 99;
+
+	ok(!parse_mode("global", false, &v) && v == 1, "mode global = 1");
+	ok(!parse_mode("local", false, &v) && v == 2, "mode local = 2");
+	ok(!parse_mode("auto", false, &v) && v == 3, "mode auto = 3");
+	ok(parse_mode("default", false, &v) == -PE_USAGE, "mode default is refused for devices");
+	ok(!parse_mode("default", true, &v) && v == 0, "mode default = 0 for processes");
+	ok(parse_mode("glob", false, &v) == -PE_USAGE, "no prefix matching: \"glob\" fails");
+	ok(parse_mode("Global", false, &v) == -PE_USAGE, "keywords are exact: \"Global\" fails");
+	ok(!parse_kind("local", &v) && v == 1, "kind local = 1");
+	ok(parse_kind("auto", &v) == -PE_USAGE, "kind auto fails: %s", perr_buf);
+	ok(!strcmp(mode_name(3), "auto") && !strcmp(kind_name(0), "global"),
+	   "mode and kind names are the spec's");
+	ok(!parse_label("vm-guest1"), "label vm-guest1 is fine");
+	ok(!parse_label("0123456789012345678901234567890"), "a 31-character label is fine");
+	ok(parse_label("01234567890123456789012345678901") == -PE_USAGE,
+	   "a 32-character label fails: %s", perr_buf);
+	ok(parse_label("a b") == -PE_USAGE, "a label with a blank fails");
+	ok(parse_label("") == -PE_USAGE, "an empty label fails");
+}
+
+static void test_pci(void)
+{
+	char out[32];
+
+	ok(parse_pci_addr("0000:6a:01.0", out, sizeof(out)) == 1 &&
+	   !strcmp(out, "0000:6a:01.0"), "PCI address with domain");
+	ok(parse_pci_addr("6a:01.0", out, sizeof(out)) == 1 &&
+	   !strcmp(out, "0000:6a:01.0"), "PCI address without domain gets 0000");
+	ok(parse_pci_addr("6A:01.7", out, sizeof(out)) == 1 &&
+	   !strcmp(out, "0000:6a:01.7"), "upper case hex is written lower case");
+	ok(parse_pci_addr("6a:01.8", out, sizeof(out)) == 0, "function 8 is not PCI");
+	ok(parse_pci_addr("6a:20.0", out, sizeof(out)) == 0, "slot 0x20 is not PCI");
+	ok(parse_pci_addr("svamock1", out, sizeof(out)) == 0, "a name is not a PCI address");
+	ok(parse_pci_addr("0000:6a:01.0x", out, sizeof(out)) == 0, "trailing junk is not PCI");
+}
+
+static void test_split(void)
+{
+	char line[] = "dev reserve pci/0000:6a:01.0 range 1-9 label \"vm 1\"  # comment\n";
+	char line2[] = "   # only a comment\n";
+	char line3[] = "dev \"unterminated\n";
+	char *argv[16];
+	int c;
+
+	c = split_line(line, argv, 16);
+	ok(c == 7 && !strcmp(argv[0], "dev") && !strcmp(argv[4], "1-9") &&
+	   !strcmp(argv[6], "vm 1"), "split_line: words, quotes and a comment");
+	ok(split_line(line2, argv, 16) == 0, "split_line: a comment line has no words");
+	ok(split_line(line3, argv, 16) == -PE_USAGE && strstr(perr_buf, "quote"),
+	   "split_line: unterminated quote fails");
+}
+
+static struct json_object *devobj(void)
+{
+	return json_tokener_parse(
+		"{\"handle\":\"svamock/svamock2\",\"bus-name\":\"svamock\",\"dev-name\":\"svamock2\","
+		"\"iommu-group\":1,\"max-pasids\":256,\"pool-min\":40,\"pool-max\":200,"
+		"\"mode\":\"local\",\"allocated\":1,\"reserved\":19,\"bonds-global\":0,"
+		"\"bonds-local\":1,\"resv\":[{\"first\":1,\"last\":9,\"label\":\"vm1\"},"
+		"{\"first\":20,\"last\":29}],\"bond\":[{\"pid\":44,\"pasid\":40,\"kind\":\"local\","
+		"\"users\":1}]}");
+}
+
+static void print_dev(void *arg)
+{
+	struct pctx ctx = { .numeric = true };
+
+	print_dev_text(&ctx, arg);
+}
+
+static void print_list(void *arg)
+{
+	struct pctx *ctx = arg;
+	struct out_list l;
+	struct json_object *o = devobj();
+
+	out_list_begin(&l, ctx, "dev");
+	out_list_item(&l, o, print_dev_text);
+	out_list_item(&l, o, print_dev_text);
+	out_list_end(&l);
+	json_object_put(o);
+}
+
+static void print_empty(void *arg)
+{
+	struct out_list l;
+
+	out_list_begin(&l, arg, "proc");
+	out_list_end(&l);
+}
+
+static void test_printers(void)
+{
+	struct json_object *o = devobj(), *p;
+	struct pctx ctx = { .json = true, .numeric = true };
+	char *s;
+
+	s = capture(print_dev, o);
+	ok(!strcmp(s, "svamock/svamock2: iommu-group 1 max-pasids 256 pool-min 40 pool-max 200 mode local\n"
+		      "    allocated 1 reserved 19 bonds-global 0 bonds-local 1\n"
+		      "    resv first 1 last 9 label vm1\n"
+		      "    resv first 20 last 29\n"
+		      "    bond pid 44 pasid 40 kind local users 1\n"),
+	   "dev text output uses the spec's names");
+	json_object_put(o);
+
+	s = capture(print_list, &ctx);
+	p = json_tokener_parse(s);
+	ok(p && jget_int(p, "format-version", 0) == 1 &&
+	   json_object_array_length(json_object_object_get(p, "dev")) == 2,
+	   "streamed JSON list parses back with format-version and 2 elements");
+	ok(p && !strstr(s, "\\/"), "handles are not slash-escaped");
+	json_object_put(p);
+
+	ctx.pretty = true;
+	s = capture(print_list, &ctx);
+	p = json_tokener_parse(s);
+	ok(p && json_object_array_length(json_object_object_get(p, "dev")) == 2 &&
+	   strstr(s, "\n    {"), "pretty streamed JSON parses back, indented");
+	json_object_put(p);
+
+	s = capture(print_empty, &ctx);
+	p = json_tokener_parse(s);
+	ok(p && json_object_array_length(json_object_object_get(p, "proc")) == 0,
+	   "an empty pretty list is valid JSON");
+	json_object_put(p);
+	ctx.pretty = false;
+	s = capture(print_empty, &ctx);
+	ok(!strcmp(s, "{\"format-version\":1,\"proc\":[]}\n"), "an empty list is {\"format-version\":1,\"proc\":[]}");
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_u32();
+	test_range();
+	test_list();
+	test_keywords();
+	test_pci();
+	test_split();
+	test_printers();
+	printf("1..%d\n", n);
+	return failed ? 1 : 0;
+}

@@ -6,6 +6,9 @@
 #   checkpatch.tap    scripts/checkpatch.pl --strict on every patch
 #   sva-refusal.tap   with CONFIG_IOMMU_SVA_TEST off, iommu-sva.o is the
 #                     code of an unconditional x86 refusal
+#   ynl-gen.tap       generated netlink code matches the spec
+#   pasidctl-unit.tap pasidctl's parsers and printers
+#   pasidctl-cli.tap  the pasidctl binary without the family
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
@@ -74,5 +77,11 @@ export PATH=/usr/bin:/bin:$PATH
 	fi
 	rm -rf "$tmp"
 } > "$out/ynl-gen.tap"
-cat "$out/checkpatch.tap" "$out/sva-refusal.tap" "$out/ynl-gen.tap" | grep -E '^(not )?ok|^# '
+# pasidctl on the host: parser and printer unit tests, then the binary
+# (bad input, no family, batch, apply files, man pages, install, completion).
+"$build/pasidctl-unit" > "$out/pasidctl-unit.tap" 2>&1
+"$top/tests/host/pasidctl-cli.sh" "$build/pasidctl" > "$out/pasidctl-cli.tap" 2>&1
+
+cat "$out/checkpatch.tap" "$out/sva-refusal.tap" "$out/ynl-gen.tap" \
+	"$out/pasidctl-unit.tap" "$out/pasidctl-cli.tap" | grep -E '^(not )?ok|^# '
 exit 0

@@ -91,6 +91,20 @@ run_tap() {
 step "netlink tests (nl_test.py) exit 0" run_tap nl-iommu-pasid /usr/bin/python3 tests/vm/nl_test.py "$K" "$B"
 step "cli.py cross-check runs" run_tap ynl-cli sh tests/vm/ynl-cli-check.sh "$K" "$B"
 
+# pasidctl against the real family: every command, error classes, batch,
+# apply, monitor; then every example of its man pages; then its JSON
+# output, kept by the first, against the schemas in cli/schema.
+step "pasidctl end-to-end tests exit 0" run_tap pasidctl-e2e bash tests/vm/pasidctl-e2e.sh "$B"
+step "every pasidctl man page example runs" run_tap pasidctl-man-examples bash tests/vm/man-examples.sh "$B"
+json_args() {
+	for f in "$OUT"/json/*.json; do
+		s=${f%.json}
+		echo "$f:${s##*.}"
+	done
+}
+step "pasidctl JSON output validates against the schemas" \
+	run_tap pasidctl-json /usr/bin/python3 tests/vm/validate-json.py cli/schema $(json_args)
+
 # Leave devices with pools, reservations and policy for the unload to clean.
 leave_devices() {
 	S=/sys/bus/svamock

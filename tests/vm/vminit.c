@@ -70,6 +70,11 @@ int main(int argc, char **argv)
 	must_mount("devtmpfs", "/dev", "devtmpfs", NULL);
 	must_mount("proc", "/proc", "proc", NULL);
 	must_mount("sysfs", "/sys", "sysfs", NULL);
+	/* what udev would make: bash's <(...) needs /dev/fd */
+	symlink("/proc/self/fd", "/dev/fd");
+	symlink("/proc/self/fd/0", "/dev/stdin");
+	symlink("/proc/self/fd/1", "/dev/stdout");
+	symlink("/proc/self/fd/2", "/dev/stderr");
 
 	/* The kernel passes everything after "--" on its command line. */
 	if (argc < 2) {

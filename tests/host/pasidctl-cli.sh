@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/host/pasidctl-cli.sh PASIDCTL: the CLI on the host, where the stock
+# kernel has no iommu-pasid family. Bad input must give one "Error:" line
+# and exit 1 before any netlink; the missing family exit 3 with one line;
+# batch, apply-file checks, help, install and completion. TAP on stdout.
+set -u
+P=${1:?usage: pasidctl-cli.sh PASIDCTL}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fail=0
+echo "TAP version 13"
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); fail=1; echo "not ok $n - $*"; }
+
+# expect RC DESC -- ARGS...: exit status RC; for RC != 0 exactly one
+# "Error: " line on stderr and nothing on stdout.
+expect() {
+	local want=$1 desc=$2
+	shift 3
+	"$P" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	local lines
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" != "$want" ]; then
+		nok "$desc: exit $rc, want $want"
+		sed 's/^/# /' "$tmp/err"
+	elif [ "$want" != 0 ] && { [ "$lines" != 1 ] || ! grep -q '^Error: ' "$tmp/err" || [ -s "$tmp/out" ]; }; then
+		nok "$desc: want one Error: line and no output"
+		sed 's/^/# /' "$tmp/err" "$tmp/out"
+	else
+		ok "$desc (exit $want${lines:+, $(head -c 100 "$tmp/err" | head -n1)})"
+	fi
+}
+
+D=pci/0000:00:04.0
+expect 0 "-V prints the version" -- -V
+grep -q '^pasidctl ' "$tmp/out" && ok "-V names pasidctl" || nok "-V output: $(cat "$tmp/out")"
+expect 0 "-h prints usage" -- -h
+grep -q 'OBJECT := { dev | proc | monitor | status | apply }' "$tmp/out" && ok "usage lists the objects" || nok "usage"
+for o in dev proc monitor status apply; do
+	expect 0 "$o help exits 0" -- $o help
+	grep -q "pasidctl.* $o\b\|Usage: pasidctl" "$tmp/out" && [ ! -s "$tmp/err" ] &&
+		ok "$o help is on stdout" || nok "$o help output"
+done
+
+# Bad input: exit 1, one line, before any netlink (so it works here).
+expect 1 "range 5-3" -- dev reserve $D range 5-3
+expect 1 "range -1" -- dev reserve $D range -1
+expect 1 "range 0x" -- dev reserve $D range 0x
+expect 1 "range 1-" -- dev reserve $D range 1-
+expect 1 "range past 2^20" -- dev reserve $D range 1-1048576
+expect 1 "range overflowing 64 bits" -- dev reserve $D range 1-99999999999999999999999
+expect 1 "empty range" -- dev reserve $D range ""
+expect 1 "range without value" -- dev reserve $D range
+expect 1 "overlapping list" -- dev reserve $D range 1-10,5
+expect 1 "label too long" -- dev reserve $D range 1 label 0123456789012345678901234567890123
+expect 1 "reserve without range" -- dev reserve $D label x
+expect 1 "release with range and label" -- dev release $D range 1-2 label x
+expect 1 "release with neither" -- dev release $D
+expect 1 "pool 5-3" -- dev set $D pool 5-3
+expect 1 "dev set with nothing to set" -- dev set $D
+expect 1 "unknown mode" -- dev set $D mode sometimes
+expect 1 "mode default is for processes" -- dev set $D mode default
+expect 1 "no prefix matching (sh)" -- dev sh
+expect 1 "unknown dev command" -- dev frobnicate
+expect 1 "unknown object" -- frob
+expect 1 "unknown keyword" -- dev show $D modes global
+expect 1 "bad handle" -- dev show pci/
+expect 1 "handle with two slashes" -- dev show a/b/c
+expect 1 "proc set pid 0" -- proc set 0 mode local
+expect 1 "proc set pid abc" -- proc set abc mode local
+expect 1 "proc set pid -1" -- proc set -1 mode local
+expect 1 "max-pasids past 2^20" -- proc set 1 max-pasids 2000000
+expect 1 "proc set nothing" -- proc set 1
+expect 1 "proc show kind auto" -- proc show kind auto
+expect 1 "unknown option" -- -x dev show
+expect 1 "unknown long option" -- --jsn dev show
+expect 1 "-b without a file" -- -b
+expect 1 "no object" --
+expect 1 "monitor takes no argument" -- monitor now
+expect 1 "status takes no argument" -- status now
+expect 1 "apply needs a file" -- apply
+expect 1 "apply of a missing file" -- apply "$tmp/nonexistent.json"
+
+# -j: the error is also a JSON object on stderr.
+"$P" -j dev reserve $D range 5-3 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 1 ] && sed -n 2p "$tmp/err" | /usr/bin/python3 -c '
+import json, sys
+e = json.load(sys.stdin)["error"]
+assert e["exit-code"] == 1 and "5 is above 3" in e["message"], e'; then
+	ok "-j: a JSON error object with the message and exit-code 1"
+else
+	nok "-j error object"; sed 's/^/# /' "$tmp/err"
+fi
+
+# Apply files are checked whole before anything else.
+apply_bad() {
+	printf '%s' "$2" >"$tmp/a.json"
+	expect 1 "apply refuses $1" -- apply "$tmp/a.json"
+}
+apply_bad "invalid JSON" '{"format-version": 1, "dev": ['
+apply_bad "no format-version" '{"dev": []}'
+apply_bad "format-version 2" '{"format-version": 2, "dev": []}'
+apply_bad "an unknown top-level key" '{"format-version": 1, "dev": [], "devs": []}'
+apply_bad "an unknown device key" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "modes": "local"}]}'
+apply_bad "handle and match" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "match": {"driver": "idxd"}}]}'
+apply_bad "neither handle nor match" '{"format-version": 1, "dev": [{"mode": "local"}]}'
+apply_bad "an unknown match key" '{"format-version": 1, "dev": [{"match": {"vendorid": "0x8086"}}]}'
+apply_bad "a bad mode" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "mode": "fast"}]}'
+apply_bad "pool-min above pool-max" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "pool-min": 9, "pool-max": 3}]}'
+apply_bad "a PASID past 2^20" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "pool-max": 1048576}]}'
+apply_bad "overlapping reservations" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 1, "last": 9}, {"first": 9, "last": 12}]}]}'
+apply_bad "a reservation with last < first" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 9, "last": 1}]}]}'
+apply_bad "a long label" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 1, "last": 1, "label": "0123456789012345678901234567890123"}]}]}'
+grep -q 'dev\[0\]: unknown key "modes"' <(printf '%s' '{"format-version": 1, "dev": [{"handle": "x/y", "modes": "local"}]}' | "$P" apply - 2>&1) &&
+	ok "apply names the entry and the key" || nok "apply error names the entry and key"
+
+# No family here: exit 3, one line saying so.
+if "$P" status >/dev/null 2>&1; then
+	n=$((n + 1)); echo "ok $n - # SKIP this kernel has the iommu-pasid family"
+else
+	for c in "dev show" "dev show $D" "proc show" "proc set 1 mode local" "dev set $D mode local" "monitor"; do
+		expect 3 "no family: $c" -- $c
+		grep -q 'no iommu-pasid netlink family' "$tmp/err" && ok "no family: $c says why" ||
+			nok "no family: $c message"
+	done
+	printf '{"format-version": 1, "dev": []}' >"$tmp/a.json"
+	expect 3 "no family: apply of a valid file" -- apply "$tmp/a.json"
+	"$P" status >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc = 3 ] && grep -q 'family iommu-pasid: missing' "$tmp/out" && grep -q '^usable: no' "$tmp/out" &&
+		ok "status exits 3 and says the family is missing" || nok "status without family (exit $rc)"
+	"$P" -j status >"$tmp/out" 2>/dev/null
+	/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["family"]["present"] is False and s["usable"] is False' "$tmp/out" &&
+		ok "status -j says present false, usable false" || nok "status -j"
+fi
+
+# Batch: every failure makes it exit 4; without -f it stops at the first.
+printf 'dev help\n\n# a comment\nfrob\nproc help\n' >"$tmp/batch"
+"$P" -b "$tmp/batch" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 4 ] && [ "$(grep -c '^Usage: pasidctl' "$tmp/out")" = 1 ] && grep -q 'batch line 4' "$tmp/err" &&
+	ok "batch stops at line 4 and exits 4" || nok "batch without -f (exit $rc)"
+"$P" -f -b - <"$tmp/batch" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 4 ] && [ "$(grep -c '^Usage: pasidctl' "$tmp/out")" = 2 ] &&
+	ok "batch -f goes on after line 4 and exits 4" || nok "batch with -f (exit $rc)"
+printf 'dev help\nproc show 1 "quoted arg"\n' >"$tmp/batch"
+"$P" -b "$tmp/batch" >/dev/null 2>&1
+rc=$?
+[ $rc = 4 ] && ok "a line with an extra argument fails the batch" || nok "batch extra arg (exit $rc)"
+printf 'dev help\nproc help\n' >"$tmp/batch"
+expect 0 "a good batch exits 0" -- -b "$tmp/batch"
+expect 1 "-b with a command too" -- -b "$tmp/batch" dev show
+
+# Man pages render without warnings.
+for m in "$top"/man/*.8; do
+	w=$(LC_ALL=C.UTF-8 groff -ww -z -man "$m" 2>&1)
+	[ -z "$w" ] && ok "groff -ww -z $(basename "$m") is clean" ||
+		{ nok "groff warns on $(basename "$m")"; echo "$w" | sed 's/^/# /'; }
+done
+
+# make install puts everything where DESTDIR and PREFIX say.
+if make -s -C "$top" install DESTDIR="$tmp/root" PREFIX=/usr PASIDCTL="$P" >"$tmp/log" 2>&1; then
+	miss=
+	for f in usr/sbin/pasidctl usr/share/man/man8/pasidctl.8 usr/share/man/man8/pasidctl-dev.8 \
+		 usr/share/bash-completion/completions/pasidctl usr/lib/systemd/system/pasidctl-apply.service \
+		 usr/lib/udev/rules.d/60-pasidctl.rules usr/share/pasidctl/schema/dev-show.json; do
+		[ -e "$tmp/root/$f" ] || miss="$miss $f"
+	done
+	[ -z "$miss" ] && ok "make install DESTDIR PREFIX=/usr installs binary, man, completion, unit, rule, schemas" ||
+		nok "make install misses:$miss"
+	grep -q '^ExecStart=/usr/sbin/pasidctl apply /etc/pasidctl.json$' "$tmp/root/usr/lib/systemd/system/pasidctl-apply.service" &&
+		ok "the unit runs the installed pasidctl on /etc/pasidctl.json" || nok "unit ExecStart"
+else
+	nok "make install failed"; sed 's/^/# /' "$tmp/log"
+fi
+
+# Bash completion completes objects, commands and keywords.
+comp() {
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _pasidctl; echo "${COMPREPLY[*]}"' _ "$top/cli/bash-completion/pasidctl" "$@" 2>&1
+}
+r=$(comp pasidctl "")
+[[ " $r " == *" dev "* && " $r " == *" apply "* ]] && ok "completion offers objects ($r)" || nok "completion objects: $r"
+r=$(comp pasidctl dev "")
+[[ " $r " == *" reserve "* && " $r " == *" release "* ]] && ok "completion offers dev commands ($r)" || nok "completion dev: $r"
+r=$(comp pasidctl dev set pci/0000:00:04.0 mode "")
+[[ "$r" == *global*local*auto* || "$r" == *auto*global*local* ]] && ok "completion offers modes ($r)" || nok "completion modes: $r"
+
+echo "1..$n"
+exit $fail

@@ -1,0 +1,288 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/vm/pasidctl-e2e.sh BUILD_DIR: pasidctl against the real iommu-pasid
+# family, inside the test VM with iommu-sva-mock loaded. Every command, its
+# output values, exit codes per error class, batch, apply, monitor. JSON
+# outputs are kept in $VM_OUT/json/NAME.SCHEMA.json for validate-json.py.
+# TAP on stdout.
+set -u
+B=${1:?usage: pasidctl-e2e.sh BUILD_DIR}
+OUT=${VM_OUT:?not in the test VM}
+P=$B/pasidctl
+BIND=$B/tests/svamock-bind
+S=/sys/bus/svamock
+J=$OUT/json
+T=$(mktemp -d)
+mkdir -p "$J"
+n=0
+fail=0
+echo "TAP version 13"
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); fail=1; echo "not ok $n - $*"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+show() { sed 's/^/# /' "$@"; }
+
+# run RC DESC ARGS...: pasidctl ARGS exits RC; output in $T/out, $T/err.
+run() {
+	local want=$1 desc=$2
+	shift 2
+	"$P" "$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ "$rc" = "$want" ]; then
+		ok "$desc (exit $rc)"
+	else
+		nok "$desc: exit $rc, want $want"
+		show "$T/out" "$T/err"
+	fi
+}
+# has DESC PATTERN FILE: grep -E
+has() {
+	if grep -qE -- "$2" "$3"; then ok "$1"; else nok "$1: no /$2/ in"; show "$3"; fi
+}
+# keep NAME SCHEMA: keep $T/out for schema validation
+keep() { cp "$T/out" "$J/$1.$2.json"; }
+# jqv FILTER FILE: one value
+jqv() { jq -r "$1" "$2"; }
+state() { "$P" -j dev show "$@" | jq -S . ; }
+
+for spec in "501 20" "502 8" "503 16 950" "504 4 950"; do
+	echo "$spec" > $S/new_device
+done
+D1=svamock/svamock501
+D2=svamock/svamock502
+
+# --- status and dev show
+run 0 "status exits 0 with PASID-capable devices" status
+has "status says the family is present" '^family iommu-pasid: present, version 1, monitor group' "$T/out"
+has "status lists svamock501 as PASID-capable" "^  $D1: PASID-capable" "$T/out"
+run 0 "status -j" -j status
+keep status status
+check "status -j: usable, family present" [ "$(jqv '.usable and .family.present' "$T/out")" = true ]
+
+run 0 "dev show" dev show
+has "dev show: svamock501 line" "^$D1: iommu-group [0-9]+ max-pasids 1048576 pool-min 1 pool-max 1048575 mode global$" "$T/out"
+has "dev show: svamock502 has 256 PASIDs" "^$D2: .*max-pasids 256 pool-min 1 pool-max 255 mode global" "$T/out"
+run 0 "dev show -j" -j dev show
+keep dev-show-all dev-show
+check "dev show -j lists the four devices with spec keys" \
+	[ "$(jq -r '[.dev[] | select(.["dev-name"] | test("svamock50[1-4]")) | .["max-pasids"]] | join(",")' "$T/out")" = "1048576,256,65536,16" ]
+check "dev show -j: devices 503 and 504 share an IOMMU group" \
+	[ "$(jq '[.dev[] | select(.["dev-name"] == "svamock503" or .["dev-name"] == "svamock504") | .["iommu-group"]] | unique | length' "$T/out")" = 1 ]
+run 0 "dev show -j -p" -j -p dev show $D1
+keep dev-show-pretty dev-show
+check "-p output is indented JSON" grep -q '^    {' "$T/out"
+
+# --- every way to name a device resolves to the same handle
+real=$(readlink -f $S/devices/svamock501)
+for h in svamock501 $D1 /dev/svamock501 $S/devices/svamock501 "$real"; do
+	run 0 "dev show $h" -j dev show "$h"
+	check "$h is $D1" [ "$(jqv '.dev[0].handle' "$T/out")" = $D1 ]
+done
+
+# --- set, reserve, release
+run 0 "dev set mode local pool 10-200" dev set $D2 mode local pool 10-200
+run 0 "dev show after set" -j dev show $D2
+check "dev set took effect: mode local, pool 10-200" \
+	[ "$(jqv '.dev[0] | "\(.mode) \(.["pool-min"])-\(.["pool-max"])"' "$T/out")" = "local 10-200" ]
+run 0 "dev reserve a list with a label" dev reserve $D2 range 100-109,120 label vm-guest1
+run 0 "dev reserve a single PASID" dev reserve $D2 range 0x80 label spare
+run 0 "dev show DEV lists reservations" dev show $D2
+has "text shows the reservation 100-109" '^    resv first 100 last 109 label vm-guest1$' "$T/out"
+has "text shows the reservation 120-120" '^    resv first 120 last 120 label vm-guest1$' "$T/out"
+has "text shows the reservation 128 (0x80)" '^    resv first 128 last 128 label spare$' "$T/out"
+has "reserved counts 12 PASIDs" 'reserved 12 ' "$T/out"
+run 0 "dev show reserved" dev show reserved
+has "dev show reserved lists svamock502" "^$D2:" "$T/out"
+grep -q "^$D1:" "$T/out" && nok "dev show reserved lists svamock501 (no reservation)" || ok "dev show reserved leaves out svamock501"
+run 0 "dev show mode local" dev show mode local
+has "mode local lists svamock502" "^$D2:" "$T/out"
+grep -q "^$D1:" "$T/out" && nok "mode local lists a global device" || ok "dev show mode local leaves out global devices"
+
+# --- kernel refusals: exit 2 with the extack text; nothing changes
+before=$(state $D2)
+run 2 "pool beyond the device is refused" dev set $D2 pool 1-300
+has "the refusal is the kernel's extack text" '^Error: pool 1-300 must lie within 1-255' "$T/err"
+run 2 "-j refusal" -j dev set $D2 pool 1-300
+sed -n 2p "$T/err" > "$T/out"
+keep err-pool error
+check "-j error names the attribute pool-min and errno 22" \
+	[ "$(jqv '.error | "\(.attribute) \(.errno) \(.["exit-code"])"' "$T/out")" = "pool-min 22 2" ]
+run 2 "a list overlapping a reservation is refused" dev reserve $D2 range 30-39,105-106
+has "the message names the overlap" '^Error: .*10[0-9]' "$T/err"
+check "the refused list left nothing reserved (all or nothing)" [ "$(state $D2)" = "$before" ]
+run 2 "releasing a range that is not reserved is refused" dev release $D2 range 101-102
+check "nothing changed after the refusals" [ "$(state $D2)" = "$before" ]
+run 3 "an unknown device handle: not here (exit 3)" dev show svamock/svamock999
+has "the kernel names the device" 'no PASID-capable device svamock/svamock999' "$T/err"
+run 3 "an unknown bare device name (exit 3)" dev show nosuchdevice
+run 2 "proc show of a process that does not exist" proc show 4000000
+has "no process: the kernel's message" '^Error: no process 4000000' "$T/err"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$P" "$@"; }
+nobody dev set $D2 mode auto >"$T/out" 2>"$T/err"
+rc=$?
+check "unprivileged dev set is refused with exit 2" [ $rc = 2 ]
+has "the refusal says CAP_SYS_ADMIN" '^Error: changing PASID settings needs CAP_SYS_ADMIN' "$T/err"
+nobody monitor >"$T/out" 2>"$T/err"
+check "unprivileged monitor exits 2" [ $? = 2 ]
+has "monitor says it needs CAP_SYS_ADMIN" 'monitor group needs CAP_SYS_ADMIN' "$T/err"
+nobody dev show $D2 >"$T/out" 2>"$T/err"
+check "unprivileged dev show works" [ $? = 0 ]
+check "nothing changed after the unprivileged attempts" [ "$(state $D2)" = "$before" ]
+
+# --- processes: a bound process, its tuples, its policy
+"$BIND" -s 600 501 502 503 >"$T/bind.out" 2>&1 &
+bpid=$!
+for i in $(seq 100); do grep -q svamock503 "$T/bind.out" && break; sleep 0.1; done
+has "a process is bound to three devices" 'bound to svamock503' "$T/bind.out"
+run 0 "proc show" proc show
+has "proc show lists the process" "^pid $bpid comm svamock-bind pasid [0-9]+ mode default max-pasids 0$" "$T/out"
+has "its local bond on svamock502 from the pool (10)" "^    bond $D2 pasid 10 kind local users 1$" "$T/out"
+has "its global bond on svamock501" "^    bond $D1 pasid [0-9]+ kind global users 1$" "$T/out"
+run 0 "proc show PID -j" -j proc show $bpid
+keep proc-pid proc-show
+check "proc show PID -j: three bonds, global PASID present" \
+	[ "$(jqv '.proc[0] | "\(.pid) \(.bond | length) \(.pasid != null)"' "$T/out")" = "$bpid 3 true" ]
+check "-j global bonds carry the process's global PASID" \
+	[ "$(jqv '.proc[0] | .pasid as $p | [.bond[] | select(.kind == "global") | .pasid] | unique == [$p]' "$T/out")" = true ]
+run 0 "proc show dev" -j proc show dev $D2
+keep proc-dev proc-show
+check "proc show dev lists the process" [ "$(jqv "[.proc[] | select(.pid == $bpid)] | length" "$T/out")" = 1 ]
+run 0 "proc show dev with no bound process" -j proc show dev svamock/svamock504
+check "proc show dev svamock504 lists no process" [ "$(jqv '.proc | length' "$T/out")" = 0 ]
+run 0 "proc show kind local" -j proc show kind local
+check "proc show kind local lists the process" [ "$(jqv "[.proc[] | select(.pid == $bpid)] | length" "$T/out")" = 1 ]
+run 0 "dev show DEV lists the bond" dev show $D2
+has "dev show DEV shows the bond" "^    bond pid $bpid pasid 10 kind local users 1$" "$T/out"
+has "dev show DEV counts it" 'allocated 1 reserved 12 bonds-global 0 bonds-local 1' "$T/out"
+run 2 "reserving a PASID in use is refused" dev reserve $D2 range 5-15
+has "the refusal names PASID 10" '^Error: .*\b10\b.*' "$T/err"
+run 2 "a pool that would leave PASID 10 out is refused" dev set $D2 pool 20-200
+run 0 "proc set mode and max-pasids" proc set $bpid mode local max-pasids 4
+run 0 "proc show PID after set" proc show $bpid
+has "proc set took effect" "^pid $bpid comm svamock-bind pasid [0-9]+ mode local max-pasids 4$" "$T/out"
+run 1 "proc set with a bad mode" proc set $bpid mode sideways
+kill $bpid
+wait $bpid 2>/dev/null
+run 0 "proc show after the process ended" -j proc show
+check "the process is gone from proc show" [ "$(jqv "[.proc[] | select(.pid == $bpid)] | length" "$T/out")" = 0 ]
+
+# --- batch
+cat > "$T/batch" <<EOF
+# set up svamock501 for a VM
+dev set $D1 mode auto
+dev reserve $D1 range 1-15 label bad-label-that-is-much-too-long-to-fit
+dev reserve $D1 range 16-31 label vm2
+EOF
+run 4 "a batch with a bad line exits 4" -b "$T/batch"
+has "the batch names the failed line" 'batch line 3' "$T/err"
+run 0 "state after the batch" -j dev show $D1
+check "without -f: line 2 applied, line 4 not" \
+	[ "$(jqv '.dev[0] | "\(.mode) \(.resv // [] | length)"' "$T/out")" = "auto 0" ]
+run 4 "with -f the batch goes on and exits 4" -f -b "$T/batch"
+run 0 "state after batch -f" -j dev show $D1
+check "with -f: line 4 applied too" \
+	[ "$(jqv '.dev[0] | "\(.mode) \(.resv[0].first)-\(.resv[0].last) \(.resv[0].label)"' "$T/out")" = "auto 16-31 vm2" ]
+printf 'dev release %s label vm2\ndev set %s mode global\n' $D1 $D1 > "$T/batch"
+run 0 "a clean batch from stdin exits 0" -b - < "$T/batch"
+check "the clean batch took effect" [ "$("$P" -j dev show $D1 | jq -r '.dev[0] | "\(.mode) \(.resv // [] | length)"')" = "global 0" ]
+
+# --- apply
+cat > "$T/apply.json" <<EOF
+{
+  "format-version": 1,
+  "dev": [
+    { "handle": "svamock501", "mode": "auto", "pool-min": 100, "pool-max": 4095,
+      "resv": [ { "first": 1, "last": 99, "label": "vm-guest1" } ] },
+    { "match": { "bus-name": "svamock", "attr": { "pasid_bits": "4" } }, "mode": "local" },
+    { "match": { "dev-name": "svamock50[23]" }, "resv": [] },
+    { "match": { "driver": "no-such-driver" }, "mode": "local" }
+  ]
+}
+EOF
+before=$(state)
+run 0 "apply --dry-run" apply "$T/apply.json" --dry-run
+cp "$T/out" "$T/dry"
+has "dry-run shows the mode change" "^would $D1: mode global -> auto$" "$T/dry"
+has "dry-run shows the pool change" "^would $D1: pool 1-1048575 -> 100-4095$" "$T/dry"
+has "dry-run shows the reservation" "^would $D1: reserve 1-99 label vm-guest1$" "$T/dry"
+has "dry-run: the udev attr match picks the 4-bit device" "^would svamock/svamock504: mode global -> local$" "$T/dry"
+has "dry-run: the glob match releases svamock502's reservations" "^would $D2: release 100-109 label vm-guest1$" "$T/dry"
+has "dry-run counts the changes" '^would make 7 changes$' "$T/dry"
+has "a match with no device is a note, not an error" 'dev\[3\]: no device matches' "$T/err"
+check "--dry-run changed nothing" [ "$(state)" = "$before" ]
+run 0 "-j apply --dry-run" -j apply --dry-run "$T/apply.json"
+keep apply-dry apply
+check "-j dry-run lists 7 changes" [ "$(jqv '"\(.["dry-run"]) \(.changes | length)"' "$T/out")" = "true 7" ]
+run 0 "apply" apply "$T/apply.json"
+sed 's/^would //; s/^make //' "$T/dry" > "$T/dry.applied"
+check "apply prints what --dry-run announced" cmp -s "$T/dry.applied" "$T/out"
+run 0 "state after apply" -j dev show $D1
+check "apply took effect on svamock501" \
+	[ "$(jqv '.dev[0] | "\(.mode) \(.["pool-min"])-\(.["pool-max"]) \(.resv[0].first)-\(.resv[0].last) \(.resv[0].label)"' "$T/out")" = "auto 100-4095 1-99 vm-guest1" ]
+run 0 "apply again" apply "$T/apply.json"
+has "a second apply changes nothing" '^no changes$' "$T/out"
+run 0 "-j apply again" -j apply "$T/apply.json"
+keep apply-again apply
+check "-j second apply: no changes" [ "$(jqv '.changes | length' "$T/out")" = 0 ]
+"$P" -j dev show > "$T/snapshot.json"
+cp "$T/snapshot.json" "$J/apply-snapshot.apply-file.json"
+run 0 "dev show -j output is itself an apply file" apply "$T/snapshot.json"
+has "applying a snapshot of the current state changes nothing" '^no changes$' "$T/out"
+"$P" dev set $D1 mode global pool 1-1048575 >/dev/null
+run 0 "apply of the snapshot restores a changed device" apply "$T/snapshot.json"
+has "the restore sets the mode back" "^$D1: mode global -> auto$" "$T/out"
+has "the restore sets the pool back" "^$D1: pool 1-1048575 -> 100-4095$" "$T/out"
+printf '{"format-version": 1, "dev": [{"handle": "svamock/svamock999", "mode": "local"}, {"handle": "%s", "mode": "global"}]}' $D1 > "$T/bad.json"
+before=$(state)
+run 3 "apply with a device not here exits 3" apply "$T/bad.json"
+check "and changes nothing, not even the entries before it" [ "$(state)" = "$before" ]
+printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "local"}, {"match": {"dev-name": "svamock50*"}, "mode": "auto"}]}' $D1 > "$T/bad.json"
+run 1 "apply with a device chosen twice is a usage error" apply "$T/bad.json"
+check "and changes nothing" [ "$(state)" = "$before" ]
+"$P" dev reserve $D2 range 200-210 label blocker >/dev/null
+printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "local"}, {"handle": "%s", "resv": [{"first": 200, "last": 210, "label": "blocker"}, {"first": 205, "last": 205}]}]}' $D1 $D2 > "$T/bad.json"
+run 1 "apply refuses overlapping reservations before changing anything" apply "$T/bad.json"
+printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "local"}, {"handle": "%s", "pool-min": 0, "pool-max": 255}]}' $D1 $D2 > "$T/bad.json"
+run 4 "apply refused by the kernel half-way exits 4" apply "$T/bad.json"
+has "it reports what it did before the refusal" "^$D1: mode auto -> local$" "$T/out"
+has "and the kernel's reason" '^Error: ' "$T/err"
+
+# --- monitor
+"$P" -j -t monitor >"$T/mon" 2>"$T/mon.err" &
+mpid=$!
+for i in $(seq 100); do grep -q Listening "$T/mon.err" && break; sleep 0.1; done
+check "monitor says it listens" grep -q Listening "$T/mon.err"
+"$BIND" 501 >"$T/bind.out" 2>&1 &
+b2=$!
+"$P" dev reserve $D1 range 5000-5009 label mon >/dev/null
+wait $b2
+"$P" dev release $D1 label mon >/dev/null
+sleep 0.5
+kill -INT $mpid
+wait $mpid
+check "monitor exits 0 on SIGINT" [ $? = 0 ]
+cp "$T/mon" "$J/monitor.monitor.json"
+check "monitor -j captured the bind of the concurrent process" \
+	[ "$(jq -s "[.[] | select(.name == \"bind-ntf\" and .msg.pid == $b2)] | length" "$T/mon")" = 1 ]
+check "... and its unbind" \
+	[ "$(jq -s "[.[] | select(.name == \"unbind-ntf\" and .msg.pid == $b2)] | length" "$T/mon")" = 1 ]
+check "... and the reservation, as a dev-change-ntf carrying it" \
+	[ "$(jq -s '[.[] | select(.name == "dev-change-ntf") | .msg.resv[]? | select(.label == "mon")] | length' "$T/mon")" -ge 1 ]
+check "-t adds timestamps to every event" [ "$(jq -s '[.[] | select(.timestamp == null)] | length' "$T/mon")" = 0 ]
+"$P" -t monitor >"$T/mon" 2>/dev/null &
+mpid=$!
+sleep 1
+"$BIND" 502 >/dev/null 2>&1
+sleep 0.5
+kill -TERM $mpid
+wait $mpid
+check "text monitor exits 0 on SIGTERM" [ $? = 0 ]
+has "text monitor prints a bind line" '^\[[-0-9T:.+]+\] bind-ntf pid [0-9]+ comm svamock-bind bond svamock/svamock502 pasid [0-9]+ kind (local|global) users 1$' "$T/mon"
+
+for d in 501 502 503 504; do echo $d > $S/del_device; done
+run 3 "a deleted device is gone (exit 3)" dev show $D1
+rm -rf "$T"
+echo "1..$n"
+exit $fail
