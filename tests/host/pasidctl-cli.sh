@@ -184,13 +184,14 @@ fi
 
 # Bash completion completes objects, commands and keywords.
 comp() {
-	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _pasidctl; echo "${COMPREPLY[*]}"' _ "$top/cli/bash-completion/pasidctl" "$@" 2>&1
+	# $1: the command line up to the cursor
+	bash -c 'source "$1"; COMP_LINE=$2; COMP_POINT=${#2}; read -ra COMP_WORDS <<<"$2 x"; COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _pasidctl pasidctl; echo "${COMPREPLY[*]}"' _ "$top/cli/bash-completion/pasidctl" "$1" 2>&1
 }
-r=$(comp pasidctl "")
+r=$(comp "pasidctl ")
 [[ " $r " == *" dev "* && " $r " == *" apply "* ]] && ok "completion offers objects ($r)" || nok "completion objects: $r"
-r=$(comp pasidctl dev "")
+r=$(comp "pasidctl dev ")
 [[ " $r " == *" reserve "* && " $r " == *" release "* ]] && ok "completion offers dev commands ($r)" || nok "completion dev: $r"
-r=$(comp pasidctl dev set pci/0000:00:04.0 mode "")
+r=$(comp "pasidctl dev set pci/0000:00:04.0 mode ")
 [[ "$r" == *global*local*auto* || "$r" == *auto*global*local* ]] && ok "completion offers modes ($r)" || nok "completion modes: $r"
 
 echo "1..$n"

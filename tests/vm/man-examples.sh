@@ -31,7 +31,7 @@ A=svamock/svamock601
 E=svamock/svamock602
 cat > "$T/pasidctl.json" <<EOF
 { "format-version": 1,
-  "dev": [ { "handle": "$A", "mode": "auto", "resv": [ { "first": 1, "last": 99, "label": "vm-guest1" } ] },
+  "dev": [ { "handle": "$A", "mode": "auto", "resv": [ { "first": 1000, "last": 1099, "label": "vm-guest1" } ] },
            { "match": { "bus-name": "svamock", "attr": { "pasid_bits": "8" } }, "mode": "local" } ] }
 EOF
 printf 'dev show %s\ndev set %s mode auto\n' $A $E > "$T/pasidctl.batch"
@@ -60,7 +60,7 @@ for page in pasidctl pasidctl-dev pasidctl-proc pasidctl-monitor pasidctl-status
 		run=$(echo "$shown" | map)
 		n=$((n + 1))
 		if [[ "$shown" == *" monitor"* ]]; then
-			timeout -s INT 2 bash -c "$run" >"$T/out" 2>&1
+			timeout --preserve-status -s INT 2 bash -c "$run" >"$T/out" 2>&1
 			rc=$?
 		else
 			bash -c "$run" >"$T/out" 2>&1 </dev/null
