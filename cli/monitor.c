@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,29 +112,40 @@ static int monitor_help(struct pctx *ctx, struct args *a)
 {
 	(void)ctx;
 	(void)a;
-	printf("Usage: pasidctl [-j] [-t] monitor\n"
+	printf("Usage: pasidctl [-j] [-t] monitor [rcvbuf BYTES]\n"
 	       "Prints dev-change-ntf, mm-change-ntf, bind-ntf and unbind-ntf events\n"
-	       "until interrupted. Needs CAP_SYS_ADMIN.\n");
+	       "until interrupted. Needs CAP_SYS_ADMIN. The socket buffer (default\n"
+	       "%u bytes) holds events while the output is slow; when it overruns,\n"
+	       "an \"overrun\" event says events were lost.\n", MONITOR_RCVBUF);
 	return 0;
 }
 
 static int monitor(struct pctx *ctx, struct args *a)
 {
+	uint32_t rcvbuf = MONITOR_RCVBUF;
 	struct pollfd pfd[2];
 	struct nl_cb *cb;
+	const char *w;
 	sigset_t mask;
 	int ret, sfd;
 
-	if (!args_done(a)) {
-		if (!strcmp(args_peek(a), "help"))
-			return monitor_help(ctx, a);
-		return perr(ctx, PE_USAGE, "monitor takes no argument, not \"%s\"",
-			    args_peek(a));
+	while ((w = args_next(a))) {
+		if (!strcmp(w, "rcvbuf")) {
+			w = args_next(a);
+			if (!w || parse_u32(w, 1U << 30, &rcvbuf) || rcvbuf < 4096)
+				return perr(ctx, PE_USAGE, "rcvbuf needs a size from 4096 to %u bytes",
+					    1U << 30);
+		} else {
+			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for monitor", w);
+		}
 	}
 	ret = pnl_join_monitor(ctx);
 	if (ret)
 		return ret;
-	nl_socket_set_buffer_size(ctx->sk, MONITOR_RCVBUF, 0);
+	/* past net.core.rmem_max when allowed (CAP_NET_ADMIN), else up to it */
+	if (setsockopt(nl_socket_get_fd(ctx->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)))
+		nl_socket_set_buffer_size(ctx->sk, rcvbuf, 0);
 	nl_socket_set_nonblocking(ctx->sk);
 
 	sigemptyset(&mask);
@@ -179,13 +191,9 @@ static int monitor(struct pctx *ctx, struct args *a)
 	return ret;
 }
 
-static const struct cmd monitor_cmds[] = {
-	{ NULL, monitor },
-	{ "help", monitor_help },
-	{ NULL, NULL },
-};
-
 int cmd_monitor(struct pctx *ctx, struct args *a)
 {
-	return run_cmd(ctx, monitor_cmds, a, "monitor");
+	if (!args_done(a) && !strcmp(args_peek(a), "help"))
+		return monitor_help(ctx, a);
+	return monitor(ctx, a);
 }

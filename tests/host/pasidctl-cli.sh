@@ -82,7 +82,9 @@ expect 1 "unknown option" -- -x dev show
 expect 1 "unknown long option" -- --jsn dev show
 expect 1 "-b without a file" -- -b
 expect 1 "no object" --
-expect 1 "monitor takes no argument" -- monitor now
+expect 1 "monitor takes no other argument" -- monitor now
+expect 1 "monitor rcvbuf too small" -- monitor rcvbuf 100
+expect 1 "monitor rcvbuf without a size" -- monitor rcvbuf
 expect 1 "status takes no argument" -- status now
 expect 1 "apply needs a file" -- apply
 expect 1 "apply of a missing file" -- apply "$tmp/nonexistent.json"

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libudev.h>
+
 #include "pasidctl.h"
 
 static int n, failed;
@@ -281,6 +283,55 @@ static void test_printers(void)
 	ok(!strcmp(s, "{\"format-version\":1,\"proc\":[]}\n"), "an empty list is {\"format-version\":1,\"proc\":[]}");
 }
 
+/* Handles: the forms people type, resolved against this host's sysfs. */
+static void test_resolve(void)
+{
+	struct pctx ctx = { 0 };
+	struct json_object *names;
+	struct devref d;
+	char h[300];
+	FILE *saved = stderr;
+
+	stderr = fopen("/dev/null", "w");	/* the expected errors */
+	ok(!dev_resolve(&ctx, "pci/0000:6a:01.0", &d) &&
+	   !strcmp(dev_handle(&d, h, sizeof(h)), "pci/0000:6a:01.0"),
+	   "BUS/NAME is taken as it is");
+	ok(!dev_resolve(&ctx, "pci/6a:01.0", &d) && !strcmp(d.name, "0000:6a:01.0"),
+	   "pci/BB:SS.F gets the domain 0000");
+	ok(!dev_resolve(&ctx, "6a:01.0", &d) && !strcmp(d.bus, "pci") &&
+	   !strcmp(d.name, "0000:6a:01.0"), "a bare PCI address is on the pci bus");
+	ok(!dev_resolve(&ctx, "svamock/svamock7", &d) && !strcmp(d.bus, "svamock"),
+	   "a simulated device's handle");
+	ok(dev_resolve(&ctx, "a/b/c", &d) == -PE_USAGE, "two slashes are a usage error");
+	ok(dev_resolve(&ctx, "/pci", &d) == -PE_NOTSUP, "a path that does not exist: not here");
+	ok(dev_resolve(&ctx, "no-such-device-anywhere", &d) == -PE_NOTSUP,
+	   "a name on no bus: not here");
+	ok(dev_resolve(&ctx, "/dev/null", &d) == -PE_NOTSUP,
+	   "/dev/null is not a device on a bus");
+	if (!access("/sys/bus/pci/devices/0000:00:00.0", F_OK)) {
+		ok(!dev_resolve(&ctx, "/sys/bus/pci/devices/0000:00:00.0", &d) &&
+		   !strcmp(dev_handle(&d, h, sizeof(h)), "pci/0000:00:00.0"),
+		   "a sysfs path resolves to its bus and name (%s)", h);
+		ok(!dev_resolve(&ctx, "0000:00:00.0", &d) && !strcmp(d.bus, "pci"),
+		   "a PCI address with domain");
+		names = json_object_new_object();
+		dev_names(&ctx, "pci", "0000:00:00.0", names);
+		if (!access("/usr/lib/udev/hwdb.bin", F_OK) || !access("/etc/udev/hwdb.bin", F_OK))
+			ok(jget_str(names, "vendor") != NULL,
+			   "hwdb names the vendor of pci/0000:00:00.0 (%s)",
+			   jget_str(names, "vendor") ?: "none");
+		else
+			ok(1, "# SKIP no hwdb.bin on this host");
+		json_object_put(names);
+	} else {
+		ok(1, "# SKIP no PCI device 0000:00:00.0 on this host");
+	}
+	fclose(stderr);
+	stderr = saved;
+	if (ctx.udev)
+		udev_unref(ctx.udev);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -291,6 +342,7 @@ int main(void)
 	test_pci();
 	test_split();
 	test_printers();
+	test_resolve();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }

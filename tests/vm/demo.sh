@@ -1,67 +1,61 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The demo session, run inside the test VM by "make demo".
+# The demo session, run inside the test VM by "make demo": a sysadmin's
+# pasidctl session against the patched kernel, with simulated devices.
 B=${1:?usage: demo.sh BUILD_DIR}
 S=/sys/bus/svamock
-run() { printf '\n$ %s\n' "$*"; "$@"; }
-# put VALUE FILE: show and do "echo VALUE > FILE", with the error if refused.
-put() {
-	printf "\n$ echo '%s' > %s\n" "$1" "$2"
-	(echo "$1" > "$2") 2>&1 | sed 's/^.*write error: /Error: /'
-}
-info() {
-	for d in "$@"; do
-		set -- $(cat $S/devices/svamock$d/pasid_info)
-		printf '  svamock%s: %s PASIDs, pool %s-%s, mode %s, allocated %s, reservations %s (%s PASIDs), bonds %s global %s local\n' \
-			"$d" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
-	done
-}
+PATH=$B:$PATH
+run() { printf '\n# %s\n' "$*"; "$@"; rc=$?; [ $rc = 0 ] || echo "(exit status $rc)"; }
+say() { printf '\n%s\n' "$*"; }
 
 echo "Booted $(uname -r) under QEMU; no vIOMMU, the mock IOMMU is the only one."
-run insmod "$B/kobj/drivers/iommu/iommu-sva-mock.ko"
-echo "(loading the test driver taints the kernel: tainted=$(cat /proc/sys/kernel/tainted))"
+insmod "$B/kobj/drivers/iommu/iommu-sva-mock.ko"
+say "Simulated devices: svamock1 with 20-bit PASIDs (a big accelerator), svamock2"
+say "with 8 bits, svamock3 and svamock4 (16 and 4 bits) sharing one IOMMU group."
+for spec in "1 20" "2 8" "3 16 7" "4 4 7"; do echo "$spec" > $S/new_device; done
 
-echo
-echo "Simulated devices, \"ID PASID_BITS [GROUP]\": a 20-bit one, an 8-bit one,"
-echo "and a 16-bit and a 4-bit one sharing IOMMU group 7:"
-put '1 20' $S/new_device
-put '2 8' $S/new_device
-put '3 16 7' $S/new_device
-put '4 4 7' $S/new_device
-for d in $S/devices/*; do
-	printf '  %s: %s-bit PASIDs, iommu_group %s\n' "$(basename "$d")" \
-		"$(cat "$d/pasid_bits")" "$(basename "$(readlink "$d/iommu_group")")"
-done
+run pasidctl status
+run pasidctl dev show
 
-echo
-echo "By default every bind uses the process's one global PASID, as in 6.12:"
-run "$B/tests/svamock-bind" 1 2 3
+say "By default every SVA bind uses the process's one global PASID, as in 6.12."
+say "A 4-bit device can only take global PASIDs below 16; make it choose by itself:"
+run pasidctl dev set svamock4 mode auto
+say "Keep PASIDs 1-99 of the big device for a VM's guest PASIDs, and hand out"
+say "svamock2's own PASIDs from 16-255, locally:"
+run pasidctl dev reserve svamock1 range 1-99 label vm-guest1
+run pasidctl dev set svamock2 mode local pool 16-255
+run pasidctl dev show svamock/svamock2
 
-echo
-echo "Reserve PASIDs 1-99 of svamock2 for a VM, and make it use local PASIDs:"
-put '1 99 vm-guest1' $S/devices/svamock2/pasid_reserve
-put local $S/devices/svamock2/pasid_mode
-run cat $S/devices/svamock2/pasid_reservations
-printf '\n$ %s &\n' "$B/tests/svamock-bind -s 3 1 2"
-"$B/tests/svamock-bind" -s 3 1 2 &
-sleep 1
-echo "While it holds its bonds:"
-info 1 2
+say "Two processes bind to the devices through the mock driver:"
+"$B/tests/svamock-bind" -s 30 1 2 4 | sed 's/^/  /' &
+p1=$!
+"$B/tests/svamock-bind" -s 30 2 3 | sed 's/^/  /' &
+p2=$!
+sleep 2
+run pasidctl proc show
+run pasidctl proc show kind local
+run pasidctl dev show svamock2
+
+say "Deployment tooling reads JSON; keys are the netlink spec's attribute names:"
+run pasidctl -j -p dev show svamock1
+
+say "Errors say what the kernel refused, and change nothing:"
+run pasidctl dev reserve svamock2 range 10-20 label other
+run pasidctl dev set svamock2 pool 0-300
+run pasidctl dev reserve svamock1 range 50-60
+run pasidctl dev show svamock/svamock9
+run pasidctl dev reserve svamock1 range 5-3
+run pasidctl -j dev set svamock2 pool 0-300
+
+say "Declarative settings for a fleet: today's state as a file, applied again:"
+pasidctl -j dev show > /tmp/pasidctl.json
+printf '\n# pasidctl -j dev show > /tmp/pasidctl.json\n'
+pasidctl dev set svamock4 mode global >/dev/null
+run pasidctl apply --dry-run /tmp/pasidctl.json
+run pasidctl apply /tmp/pasidctl.json
+run pasidctl apply /tmp/pasidctl.json
+kill $p1 $p2 2>/dev/null
 wait
-
-echo
-echo "Bad input is refused and changes nothing:"
-put '50 150 other' $S/devices/svamock2/pasid_reserve
-put '0 10' $S/devices/svamock2/pasid_pool
-put sometimes $S/devices/svamock2/pasid_mode
-put '9 21' $S/new_device
-echo
-echo "The kernel log says which PASID was in the way:"
-dmesg | grep -E 'svamock2: cannot|new_device takes' | tail -n 3 | sed 's/^/  /'
-info 2
-
-put 2 $S/del_device
-run ls $S/devices
-run rmmod iommu_sva_mock
-echo
-echo "Demo done."
+for d in 1 2 3 4; do echo $d > $S/del_device; done
+rmmod iommu_sva_mock
+say "Demo done."

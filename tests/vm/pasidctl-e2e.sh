@@ -281,6 +281,30 @@ wait $mpid
 check "text monitor exits 0 on SIGTERM" [ $? = 0 ]
 has "text monitor prints a bind line" '^\[[-0-9T:.+]+\] bind-ntf pid [0-9]+ comm svamock-bind bond svamock/svamock502 pasid [0-9]+ kind (local|global) users 1$' "$T/mon"
 
+# A stopped monitor overruns its socket buffer: it says so, and goes on.
+"$P" -j monitor rcvbuf 16384 >"$T/mon" 2>"$T/mon.err" &
+mpid=$!
+for i in $(seq 100); do grep -q Listening "$T/mon.err" && break; sleep 0.1; done
+kill -STOP $mpid
+for i in $(seq 200); do
+	echo "dev reserve $D1 range $((60000 + i)) label flood"
+	echo "dev release $D1 label flood"
+done > "$T/flood"
+"$P" -b "$T/flood"
+check "a batch of 400 changes runs while the monitor is stopped" [ $? = 0 ]
+kill -CONT $mpid
+sleep 1
+"$P" dev reserve $D1 range 70000 label after >/dev/null
+sleep 1
+kill -INT $mpid
+wait $mpid
+check "the overrun monitor still exits 0" [ $? = 0 ]
+check "monitor -j reports the overrun" \
+	[ "$(jq -s '[.[] | select(.name == "overrun" and .lost == true)] | length' "$T/mon")" -ge 1 ]
+check "and receives events after it" \
+	[ "$(jq -s '[.[] | select(.name == "dev-change-ntf") | .msg.resv[]? | select(.label == "after")] | length' "$T/mon")" -ge 1 ]
+cp "$T/mon" "$J/monitor-overrun.monitor.json"
+
 for d in 501 502 503 504; do echo $d > $S/del_device; done
 run 3 "a deleted device is gone (exit 3)" dev show $D1
 rm -rf "$T"

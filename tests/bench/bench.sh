@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark ("make bench"), run inside the test VM. Prints figures, never
+# passes or fails on them; compare the ratios, which come from one run on
+# one (shared, noisy, emulated) machine.
+#   1. bind+unbind cost, global PASID vs device-local PASID
+#   2. a dump of N tuples through pasidctl -j, pasidctl (text), a bare libnl
+#      receive loop and the kernel's cli.py: wall time and peak memory, at
+#      1,000 and at 100,000 tuples (memory should stay flat: streaming)
+B=${1:?usage: bench.sh BUILD_DIR}
+K=$B/linux
+S=/sys/bus/svamock
+T=$(mktemp -d)
+insmod "$B/kobj/drivers/iommu/iommu-sva-mock.ko"
+
+echo "== 1. bind+unbind, mean of 2000 cycles, three rounds interleaved"
+echo "1 20" > $S/new_device
+echo "2 20" > $S/new_device
+echo local > $S/devices/svamock2/pasid_mode
+for r in 1 2 3; do
+	g=$("$B/bench/bind-bench" 1 2000)
+	l=$("$B/bench/bind-bench" 2 2000)
+	gn=${g#bind+unbind-ns }; gn=${gn%% *}
+	ln=${l#bind+unbind-ns }; ln=${ln%% *}
+	echo "round $r: $g | $l | local/global $(awk -v a="$ln" -v b="$gn" 'BEGIN { printf "%.2f", a / b }')"
+done
+echo 1 > $S/del_device
+echo 2 > $S/del_device
+
+measure() {
+	# measure NAME CMD...: one line "NAME wall-ms N maxrss-kb N"
+	local name=$1
+	shift
+	"$B/bench/maxrss" "$@" >"$T/out" 2>"$T/m"
+	printf '%-22s %s\n' "$name" "$(grep maxrss-kb "$T/m")"
+}
+
+dumps() {
+	local procs=$1
+	echo
+	echo "== 2. $((procs * 100)) tuples ($procs processes x 100 devices)"
+	"$B/tests/svamock-mass" $procs 101 200 >"$T/ready" &
+	local mass=$!
+	for i in $(seq 3000); do grep -q ready "$T/ready" && break; sleep 0.1; done
+	cat "$T/ready"
+	measure "nl-dump (bare libnl)" "$B/bench/nl-dump"
+	cat "$T/out"
+	measure "pasidctl -j proc show" "$B/pasidctl" -j proc show
+	echo "    ($(wc -c <"$T/out") bytes of JSON)"
+	measure "pasidctl proc show" "$B/pasidctl" proc show
+	measure "cli.py --dump mm-get" /usr/bin/python3 "$K/tools/net/ynl/cli.py" \
+		--spec "$K/Documentation/netlink/specs/iommu-pasid.yaml" --dump mm-get
+	kill $mass
+	wait $mass 2>/dev/null
+}
+
+for i in $(seq 101 200); do echo "$i 20" > $S/new_device; done
+dumps 10
+dumps 1000
+rmmod iommu_sva_mock
+rm -rf "$T"
