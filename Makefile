@@ -27,7 +27,7 @@ DEB_DEPS := linux-source-6.12 qemu-system-x86 build-essential flex bison bc \
 SELFTESTS := $(BUILD)/tests/iommu_sva_mock
 TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass
 
-.PHONY: all deps ensure-deps kernel kernel-export tests check demo bench clean install
+.PHONY: all deps ensure-deps kernel kernel-export kernel-each tests check demo bench clean install
 
 # pasidctl, the CLI: C with libnl-genl-3, libudev and json-c.
 CLI_LIBS := libnl-genl-3.0 libudev json-c
@@ -96,6 +96,10 @@ kernel: ensure-deps
 
 kernel-export:
 	kernel/tree.sh export
+
+# Every patch of the series builds drivers/iommu/ on its own, W=1 clean.
+kernel-each: ensure-deps
+	kernel/tree.sh each
 
 # Benchmark helpers (make bench); built by make check too, so they stay sound.
 BENCH := $(BUILD)/bench/maxrss $(BUILD)/bench/nl-dump $(BUILD)/bench/bind-bench

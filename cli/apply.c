@@ -467,21 +467,21 @@ static int apply(struct pctx *ctx, struct args *a)
 	for (i = 0; i < nent; i++) {
 		const char *hs = jget_str(ents[i].obj, "handle");
 		struct json_object *m = json_object_object_get(ents[i].obj, "match");
+		struct devref want;
 		int found = 0;
 		size_t k;
 
+		if (hs && (ret = dev_resolve(ctx, hs, &want)))
+			goto out;
 		for (k = 0; k < json_object_array_length(famdevs); k++) {
 			struct json_object *fd = json_object_array_get_idx(famdevs, k);
 			const char *bus = jget_str(fd, "bus-name"), *name = jget_str(fd, "dev-name");
-			struct devref d;
 			char why[64];
 
 			if (!bus || !name)
 				continue;
 			if (hs) {
-				if (!found && (ret = dev_resolve(ctx, hs, &d)))
-					goto out;
-				if (strcmp(d.bus, bus) || strcmp(d.name, name))
+				if (strcmp(want.bus, bus) || strcmp(want.name, name))
 					continue;
 			} else if (!dev_match(ctx, bus, name, m, why, sizeof(why))) {
 				continue;
@@ -500,12 +500,8 @@ static int apply(struct pctx *ctx, struct args *a)
 				break;
 		}
 		if (!found && hs) {
-			struct devref d;
-
-			if ((ret = dev_resolve(ctx, hs, &d)))
-				goto out;
 			ret = perr(ctx, PE_NOTSUP, "%s: dev[%d]: %s/%s is not a PASID-capable device here",
-				   file, i, d.bus, d.name);
+				   file, i, want.bus, want.name);
 			goto out;
 		}
 		if (!found)

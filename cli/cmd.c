@@ -90,9 +90,13 @@ int run_batch(struct pctx *ctx, const char *file)
 		return perr(ctx, PE_USAGE, "cannot open batch file %s: %s", file,
 			    strerror(errno));
 	while (getline(&line, &cap, f) > 0) {
+		char shown[128];
 		int argc;
 
 		lineno++;
+		/* the line as written, for the message if it fails */
+		snprintf(shown, sizeof(shown), "%s", line);
+		shown[strcspn(shown, "\n")] = '\0';
 		argc = split_line(line, argv, 64);
 		if (argc < 0) {
 			perr(ctx, PE_USAGE, "%s:%d: %s", file, lineno, perr_buf);
@@ -106,7 +110,7 @@ int run_batch(struct pctx *ctx, const char *file)
 		if (ret) {
 			failed++;
 			fprintf(stderr, "Error: batch line %d failed: %s\n", lineno,
-				line);
+				shown);
 			if (!ctx->force)
 				break;
 		}

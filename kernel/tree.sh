@@ -8,6 +8,9 @@
 #   kernel/tree.sh build    tree + config + bzImage + modules (incremental)
 #   kernel/tree.sh export   turn the tree's commits on top of "base" back
 #                           into kernel/patches/ (git format-patch)
+#   kernel/tree.sh each     build drivers/iommu/ with W=1 at every patch of
+#                           the series, in a worktree (build/each), failing on
+#                           any error or warning: each patch builds on its own
 #
 # The tree is build/linux: a git repository whose tag "base" is the pristine
 # Debian linux-source-6.12 and whose commits on top are the series. Objects go
@@ -119,16 +122,42 @@ do_config() {
 do_build() {
 	do_tree
 	do_config
-	local cc=gcc
+	setup_cc
+	echo "  MAKE    bzImage modules (-j$jobs, CC=$cc)"
+	make -s -C "$tree" O="$obj" CC="$cc" -j"$jobs" bzImage modules
+	ln -sf kobj/arch/x86/boot/bzImage "$build/bzImage"
+}
+
+# Sets cc: gcc through ccache when there is one.
+setup_cc() {
+	cc=gcc
 	if command -v ccache >/dev/null; then
 		cc="ccache gcc"
 		# Hash paths relative to the checkout, so that another clone
 		# (CI's) hits the cache this one filled.
 		export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 	fi
-	echo "  MAKE    bzImage modules (-j$jobs, CC=$cc)"
-	make -s -C "$tree" O="$obj" CC="$cc" -j"$jobs" bzImage modules
-	ln -sf kobj/arch/x86/boot/bzImage "$build/bzImage"
+}
+
+do_each() {
+	do_tree
+	do_config
+	local wt=$build/each eobj=$build/kobj-each c log=$build/each.log
+	setup_cc
+	[ -d "$wt" ] || tgit worktree add -q --detach "$wt" base
+	mkdir -p "$eobj"
+	for c in $(tgit rev-list --reverse base..HEAD); do
+		git -C "$wt" checkout -q --detach "$c"
+		# the whole fragment; olddefconfig drops what this patch lacks
+		cp "$obj/.config" "$eobj/.config"
+		make -s -C "$wt" O="$eobj" olddefconfig >/dev/null
+		if ! make -s -C "$wt" O="$eobj" CC="$cc" -j"$jobs" W=1 drivers/iommu/ >"$log" 2>&1 ||
+		   grep -q 'warning:' "$log"; then
+			cat "$log" >&2
+			die "$(git -C "$wt" log -1 --format='%h %s') does not build cleanly on its own"
+		fi
+		echo "  EACH    $(git -C "$wt" log -1 --format='%h %s'): drivers/iommu/ builds, W=1 clean"
+	done
 }
 
 do_export() {
@@ -154,5 +183,6 @@ tree) do_tree ;;
 config) do_tree; do_config ;;
 build) do_build ;;
 export) do_export ;;
-*) die "usage: $0 {tree|config|build|export}" ;;
+each) do_each ;;
+*) die "usage: $0 {tree|config|build|export|each}" ;;
 esac

@@ -147,7 +147,7 @@ fi
 printf 'dev help\n\n# a comment\nfrob\nproc help\n' >"$tmp/batch"
 "$P" -b "$tmp/batch" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-[ $rc = 4 ] && [ "$(grep -c '^Usage: pasidctl' "$tmp/out")" = 1 ] && grep -q 'batch line 4' "$tmp/err" &&
+[ $rc = 4 ] && [ "$(grep -c '^Usage: pasidctl' "$tmp/out")" = 1 ] && grep -q '^Error: batch line 4 failed: frob$' "$tmp/err" &&
 	ok "batch stops at line 4 and exits 4" || nok "batch without -f (exit $rc)"
 "$P" -f -b - <"$tmp/batch" >"$tmp/out" 2>"$tmp/err"
 rc=$?

@@ -176,7 +176,7 @@ dev reserve $D1 range 1-15 label bad-label-that-is-much-too-long-to-fit
 dev reserve $D1 range 16-31 label vm2
 EOF
 run 4 "a batch with a bad line exits 4" -b "$T/batch"
-has "the batch names the failed line" 'batch line 3' "$T/err"
+has "the batch names the failed line as written" "^Error: batch line 3 failed: dev reserve $D1 range 1-15 label bad-label" "$T/err"
 run 0 "state after the batch" -j dev show $D1
 check "without -f: line 2 applied, line 4 not" \
 	[ "$(jqv '.dev[0] | "\(.mode) \(.resv // [] | length)"' "$T/out")" = "auto 0" ]
