@@ -17,12 +17,13 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra
 KTREE := $(BUILD)/linux
 
-# Debian packages needed to build and test (make deps).
+# Debian packages needed to build and test (make deps). udev brings the
+# hwdb file that pasidctl reads vendor and model names from.
 DEB_DEPS := linux-source-6.12 qemu-system-x86 build-essential flex bison bc \
 	libelf-dev libssl-dev ccache cpio kmod python3 python3-yaml \
 	python3-jsonschema libnl-3-dev libnl-genl-3-dev libudev-dev \
 	libjson-c-dev pkg-config iproute2 util-linux binutils perl \
-	python3-ply python3-git jq groff-base bash-completion
+	python3-ply python3-git jq groff-base bash-completion udev
 
 SELFTESTS := $(BUILD)/tests/iommu_sva_mock
 TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass

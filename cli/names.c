@@ -187,20 +187,22 @@ void dev_names(struct pctx *ctx, const char *bus, const char *name,
 	model = udev_device_get_property_value(u, "ID_MODEL_FROM_DATABASE");
 	modalias = udev_device_get_sysattr_value(u, "modalias");
 	if ((!vendor || !model) && modalias) {
-		/* no udev daemon filled the database: ask the hwdb */
+		/*
+		 * No udev daemon filled the database: ask the hwdb. Each query
+		 * reuses the hwdb's list, so copy a value before the next one.
+		 */
 		struct udev_hwdb *hwdb = udev_hwdb_new(ctx->udev);
 
-		if (hwdb) {
-			if (!vendor)
-				vendor = hwdb_prop(hwdb, modalias, "ID_VENDOR_FROM_DATABASE");
-			if (!model)
-				model = hwdb_prop(hwdb, modalias, "ID_MODEL_FROM_DATABASE");
-			if (vendor)
-				json_object_object_add(out, "vendor", json_object_new_string(vendor));
-			if (model)
-				json_object_object_add(out, "model", json_object_new_string(model));
+		if (vendor)
+			json_object_object_add(out, "vendor", json_object_new_string(vendor));
+		else if (hwdb && (vendor = hwdb_prop(hwdb, modalias, "ID_VENDOR_FROM_DATABASE")))
+			json_object_object_add(out, "vendor", json_object_new_string(vendor));
+		if (model)
+			json_object_object_add(out, "model", json_object_new_string(model));
+		else if (hwdb && (model = hwdb_prop(hwdb, modalias, "ID_MODEL_FROM_DATABASE")))
+			json_object_object_add(out, "model", json_object_new_string(model));
+		if (hwdb)
 			udev_hwdb_unref(hwdb);
-		}
 	} else {
 		if (vendor)
 			json_object_object_add(out, "vendor", json_object_new_string(vendor));
