@@ -132,7 +132,7 @@ static int show_one(struct pctx *ctx, struct json_object *o, void *arg)
 static bool dev_seen(struct json_object *o, void *arg)
 {
 	struct show *s = arg;
-	const char *h = jget_str(o, "handle");
+	const char *h = o ? jget_str(o, "handle") : NULL;
 	size_t i;
 
 	for (i = 0; h && i < json_object_array_length(s->printed); i++)

@@ -466,7 +466,8 @@ int pnl_do(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 /*
  * Send a dump request; @cb sees each object. If the kernel marks the dump
  * interrupted (its state changed under it), run it again, skipping what
- * @seen says was already handed out. Frees @msg.
+ * @seen says was already handed out; @seen(NULL) announces each rerun.
+ * Frees @msg.
  */
 int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 	    void *arg, bool (*seen)(struct json_object *, void *))
@@ -477,6 +478,8 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 		struct req r = { .ctx = ctx, .attrset = attrset, .cb = cb,
 				 .arg = arg, .seen = tries ? seen : NULL };
 
+		if (tries)
+			seen(NULL, arg);	/* a rerun starts */
 		nlmsg_hdr(msg)->nlmsg_seq = 0;	/* let libnl renumber */
 		ret = run_req(ctx, &r, msg, true);
 		if (r.cberr) {

@@ -39,7 +39,13 @@ struct pshow {
 	struct devref dev;
 	bool by_dev;
 	int kind;
-	int64_t last_pid;	/* dumps come in pid order: resume point */
+	/*
+	 * The process being received: a dump splits a process with many
+	 * bonds over consecutive messages with the same pid, so hold it
+	 * until a message about another one arrives.
+	 */
+	struct json_object *pending;
+	int64_t last_pid;	/* the last process printed: resume point */
 };
 
 /* Does the process have a bond matching the dev/kind filter? */
@@ -68,20 +74,53 @@ static bool bond_filter(struct pshow *s, struct json_object *o)
 	return false;
 }
 
+static void pshow_flush(struct pshow *s)
+{
+	if (!s->pending)
+		return;
+	s->last_pid = jget_int(s->pending, "pid", 0);
+	if (bond_filter(s, s->pending))
+		out_list_item(&s->l, s->pending, print_proc_text);
+	json_object_put(s->pending);
+	s->pending = NULL;
+}
+
 static int pshow_one(struct pctx *ctx, struct json_object *o, void *arg)
 {
 	struct pshow *s = arg;
+	struct json_object *more, *arr;
+	size_t i;
 
 	(void)ctx;
-	s->last_pid = jget_int(o, "pid", 0);
-	if (bond_filter(s, o))
-		out_list_item(&s->l, o, print_proc_text);
+	if (s->pending && jget_int(o, "pid", -1) == jget_int(s->pending, "pid", -2)) {
+		/* the rest of the same process's bonds */
+		if (!json_object_object_get_ex(o, "bond", &more))
+			return 0;
+		if (!json_object_object_get_ex(s->pending, "bond", &arr)) {
+			arr = json_object_new_array();
+			json_object_object_add(s->pending, "bond", arr);
+		}
+		for (i = 0; i < json_object_array_length(more); i++)
+			json_object_array_add(arr, json_object_get(json_object_array_get_idx(more, i)));
+		return 0;
+	}
+	pshow_flush(s);
+	s->pending = json_object_get(o);
 	return 0;
 }
 
+/* Before a rerun (o == NULL) drop the half-received process; then skip
+ * the processes already printed. */
 static bool pid_seen(struct json_object *o, void *arg)
 {
-	return jget_int(o, "pid", 0) <= ((struct pshow *)arg)->last_pid;
+	struct pshow *s = arg;
+
+	if (!o) {
+		json_object_put(s->pending);
+		s->pending = NULL;
+		return false;
+	}
+	return jget_int(o, "pid", 0) <= s->last_pid;
 }
 
 static int proc_show(struct pctx *ctx, struct args *a)
@@ -126,6 +165,7 @@ static int proc_show(struct pctx *ctx, struct args *a)
 			return perr(ctx, PE_KERNEL, "cannot build a netlink message");
 		out_list_begin(&s.l, ctx, "proc");
 		ret = pnl_do(ctx, msg, AS_MM, pshow_one, &s);
+		pshow_flush(&s);
 		if (!ret)
 			out_list_end(&s.l);
 		return ret;
@@ -138,6 +178,9 @@ static int proc_show(struct pctx *ctx, struct args *a)
 		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
 	out_list_begin(&s.l, ctx, "proc");
 	ret = pnl_dump(ctx, msg, AS_MM, pshow_one, &s, pid_seen);
+	if (!ret)
+		pshow_flush(&s);
+	json_object_put(s.pending);
 	out_list_end(&s.l);
 	return ret;
 }

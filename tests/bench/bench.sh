@@ -29,12 +29,22 @@ echo 1 > $S/del_device
 echo 2 > $S/del_device
 
 measure() {
-	# measure NAME CMD...: one line "NAME wall-ms N maxrss-kb N"
-	local name=$1
-	shift
+	# measure KEY NAME CMD...: a warm-up run (page cache, 9p), then one
+	# measured run: "NAME maxrss-kb N wall-ms N exit N bytes N"; the
+	# figures stay in kb_KEY and ms_KEY for the ratios
+	local key=$1 name=$2 rc
+	shift 2
+	"$@" >/dev/null 2>&1
 	"$B/bench/maxrss" "$@" >"$T/out" 2>"$T/m"
-	printf '%-22s %s\n' "$name" "$(grep maxrss-kb "$T/m")"
+	rc=$?
+	printf '%-22s %s exit %d bytes %d\n' "$name" "$(grep maxrss-kb "$T/m")" $rc \
+		"$(wc -c <"$T/out")"
+	grep -v maxrss-kb "$T/m" | head -n 3 | sed 's/^/    /'
+	set -- $(grep maxrss-kb "$T/m")
+	eval "kb_$key=$2 ms_$key=$4"
 }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
 
 dumps() {
 	local procs=$1
@@ -44,13 +54,17 @@ dumps() {
 	local mass=$!
 	for i in $(seq 3000); do grep -q ready "$T/ready" && break; sleep 0.1; done
 	cat "$T/ready"
-	measure "nl-dump (bare libnl)" "$B/bench/nl-dump"
+	measure nl "nl-dump (bare libnl)" "$B/bench/nl-dump"
 	cat "$T/out"
-	measure "pasidctl -j proc show" "$B/pasidctl" -j proc show
-	echo "    ($(wc -c <"$T/out") bytes of JSON)"
-	measure "pasidctl proc show" "$B/pasidctl" proc show
-	measure "cli.py --dump mm-get" /usr/bin/python3 "$K/tools/net/ynl/cli.py" \
+	measure pasidctl "pasidctl -j proc show" "$B/pasidctl" -j proc show
+	measure text "pasidctl proc show" "$B/pasidctl" proc show
+	measure cli "cli.py --dump mm-get" /usr/bin/python3 "$K/tools/net/ynl/cli.py" \
 		--spec "$K/Documentation/netlink/specs/iommu-pasid.yaml" --dump mm-get
+	echo "ratios: pasidctl -j / bare libnl wall $(ratio "$ms_pasidctl" "$ms_nl")," \
+		"pasidctl text / -j wall $(ratio "$ms_text" "$ms_pasidctl")," \
+		"cli.py / pasidctl -j wall $(ratio "$ms_cli" "$ms_pasidctl")," \
+		"pasidctl / bare libnl peak memory $(ratio "$kb_pasidctl" "$kb_nl")"
+	eval "kb_at_$procs=$kb_pasidctl"
 	kill $mass
 	wait $mass 2>/dev/null
 }
@@ -58,5 +72,8 @@ dumps() {
 for i in $(seq 101 200); do echo "$i 20" > $S/new_device; done
 dumps 10
 dumps 1000
+echo
+echo "pasidctl -j peak memory, 100,000 vs 1,000 tuples: $kb_at_1000 kB vs $kb_at_10 kB" \
+	"(ratio $(ratio "$kb_at_1000" "$kb_at_10"); streaming keeps it flat)"
 rmmod iommu_sva_mock
 rm -rf "$T"

@@ -11,6 +11,7 @@ B=${1:?usage: pasidctl-e2e.sh BUILD_DIR}
 OUT=${VM_OUT:?not in the test VM}
 P=$B/pasidctl
 BIND=$B/tests/svamock-bind
+BIND_MASS=$B/tests/svamock-mass
 S=/sys/bus/svamock
 J=$OUT/json
 T=$(mktemp -d)
@@ -304,6 +305,33 @@ check "monitor -j reports the overrun" \
 check "and receives events after it" \
 	[ "$(jq -s '[.[] | select(.name == "dev-change-ntf") | .msg.resv[]? | select(.label == "after")] | length' "$T/mon")" -ge 1 ]
 cp "$T/mon" "$J/monitor-overrun.monitor.json"
+
+# A process with more bonds than one message holds: the kernel continues
+# it in the next message with the same pid, and pasidctl shows one process.
+# 400 bonds overflow even libnl's first buffer; cli.py's fresh socket gets
+# a small first dump message, so it sees the split itself.
+for i in $(seq 1001 1400); do echo "$i 16" > $S/new_device; done
+"$BIND_MASS" 1 1001 1400 >"$T/ready" &
+mass=$!
+for i in $(seq 600); do grep -q ready "$T/ready" && break; sleep 0.1; done
+check "one process bound to 400 devices" grep -qx "ready 400" "$T/ready"
+run 0 "proc show of a process with 400 bonds" -j proc show dev svamock/svamock1001
+keep proc-400 proc-show
+check "it is one process with all 400 bonds" \
+	[ "$(jqv '"\(.proc | length) \([.proc[0].bond[].handle] | unique | length)"' "$T/out")" = "1 400" ]
+mpid=$(jqv '.proc[0].pid' "$T/out")
+run 0 "proc show PID (a do) of that process" -j proc show "$mpid"
+check "the do reply holds all 400 bonds" [ "$(jqv '.proc[0].bond | length' "$T/out")" = 400 ]
+run 0 "dev show of a device (a do listing bonds)" -j dev show svamock/svamock1400
+check "dev show lists the process's bond" [ "$(jqv ".dev[0].bond[0].pid" "$T/out")" = "$mpid" ]
+/usr/bin/python3 "$B/linux/tools/net/ynl/cli.py" --spec "$B/linux/Documentation/netlink/specs/iommu-pasid.yaml" \
+	--dump mm-get --output-json >"$T/cli" 2>&1
+check "cli.py dumps it (exit 0)" [ $? = 0 ]
+check "cli.py sees the process in several messages with 400 bonds in all" \
+	[ "$(jq "[.[] | select(.pid == $mpid)] | \"\(length > 1) \([.[].bond[]] | length)\"" "$T/cli")" = '"true 400"' ]
+kill $mass
+wait $mass 2>/dev/null
+for i in $(seq 1001 1400); do echo $i > $S/del_device; done
 
 for d in 501 502 503 504; do echo $d > $S/del_device; done
 run 3 "a deleted device is gone (exit 3)" dev show $D1
