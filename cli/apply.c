@@ -193,13 +193,6 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 	return 0;
 }
 
-static int collect(struct pctx *ctx, struct json_object *o, void *arg)
-{
-	(void)ctx;
-	json_object_array_add(arg, json_object_get(o));
-	return 0;
-}
-
 struct plan {
 	struct pctx *ctx;
 	bool dry;
@@ -456,7 +449,7 @@ static int apply(struct pctx *ctx, struct args *a)
 		goto out;
 	famdevs = json_object_new_array();
 	ret = pnl_dump(ctx, pnl_new(ctx, IOMMU_PASID_CMD_DEV_GET, NLM_F_DUMP), AS_DEV,
-		      collect, famdevs, NULL);
+		      pnl_collect, famdevs, NULL);
 	if (ret)
 		goto out;
 	tg = calloc(json_object_array_length(famdevs) + nent + 1, sizeof(*tg));

@@ -66,6 +66,16 @@ int run_cmd(struct pctx *ctx, const struct cmd *tbl, struct args *a,
 		    object ? object : "", object ? " " : "");
 }
 
+/* "KEYWORD VALUE": the value, or a usage error naming the keyword. */
+const char *kw_value(struct pctx *ctx, struct args *a, const char *kw)
+{
+	const char *v = args_next(a);
+
+	if (!v)
+		perr(ctx, PE_USAGE, "\"%s\" needs a value", kw);
+	return v;
+}
+
 int run_args(struct pctx *ctx, int argc, char **argv)
 {
 	struct args a = { argc, argv };

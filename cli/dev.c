@@ -91,18 +91,16 @@ int dev_do_release(struct pctx *ctx, const struct devref *d,
 	return range_op(ctx, IOMMU_PASID_CMD_RANGE_RELEASE, d, r, label);
 }
 
-/* "KEYWORD VALUE": the value, or a usage error naming the keyword. */
-static const char *kw_value(struct pctx *ctx, struct args *a, const char *kw)
+/* The device argument every command but show starts with. */
+static int take_dev(struct pctx *ctx, struct args *a, const char *cmd,
+		    struct devref *d)
 {
-	const char *v = args_next(a);
+	const char *w = args_next(a);
 
-	if (!v)
-		perr(ctx, PE_USAGE, "\"%s\" needs a value", kw);
-	return v;
+	if (!w)
+		return perr(ctx, PE_USAGE, "dev %s needs a device", cmd);
+	return dev_resolve(ctx, w, d);
 }
-
-#define PARSE(ctx, call) \
-	do { if (call) return perr(ctx, PE_USAGE, "%s", perr_buf); } while (0)
 
 struct show {
 	struct out_list l;
@@ -208,9 +206,7 @@ static int dev_set(struct pctx *ctx, struct args *a)
 	const char *w;
 	uint32_t m;
 
-	if (!(w = args_next(a)))
-		return perr(ctx, PE_USAGE, "dev set needs a device");
-	ret = dev_resolve(ctx, w, &d);
+	ret = take_dev(ctx, a, "set", &d);
 	if (ret)
 		return ret;
 	while ((w = args_next(a))) {
@@ -243,9 +239,7 @@ static int dev_reserve(struct pctx *ctx, struct args *a)
 	struct devref d;
 	int n = 0, i, ret;
 
-	if (!(w = args_next(a)))
-		return perr(ctx, PE_USAGE, "dev reserve needs a device");
-	ret = dev_resolve(ctx, w, &d);
+	ret = take_dev(ctx, a, "reserve", &d);
 	if (ret)
 		return ret;
 	while ((w = args_next(a))) {
@@ -296,9 +290,7 @@ static int dev_release(struct pctx *ctx, struct args *a)
 	struct range r;
 	int ret;
 
-	if (!(w = args_next(a)))
-		return perr(ctx, PE_USAGE, "dev release needs a device");
-	ret = dev_resolve(ctx, w, &d);
+	ret = take_dev(ctx, a, "release", &d);
 	if (ret)
 		return ret;
 	while ((w = args_next(a))) {

@@ -79,6 +79,8 @@ int main(int argc, char **argv)
 		ret = run_args(&ctx, argc - optind, argv + optind);
 	}
 	pnl_close(&ctx);
+	if (ctx.hwdb)
+		udev_hwdb_unref(ctx.hwdb);
 	if (ctx.udev)
 		udev_unref(ctx.udev);
 	if (fflush(stdout) && !ret) {

@@ -191,7 +191,11 @@ void dev_names(struct pctx *ctx, const char *bus, const char *name,
 		 * No udev daemon filled the database: ask the hwdb. Each query
 		 * reuses the hwdb's list, so copy a value before the next one.
 		 */
-		struct udev_hwdb *hwdb = udev_hwdb_new(ctx->udev);
+		struct udev_hwdb *hwdb = ctx->hwdb;
+
+		/* one hwdb for all the devices of a listing */
+		if (!hwdb)
+			hwdb = ctx->hwdb = udev_hwdb_new(ctx->udev);
 
 		if (vendor)
 			json_object_object_add(out, "vendor", json_object_new_string(vendor));
@@ -201,8 +205,6 @@ void dev_names(struct pctx *ctx, const char *bus, const char *name,
 			json_object_object_add(out, "model", json_object_new_string(model));
 		else if (hwdb && (model = hwdb_prop(hwdb, modalias, "ID_MODEL_FROM_DATABASE")))
 			json_object_object_add(out, "model", json_object_new_string(model));
-		if (hwdb)
-			udev_hwdb_unref(hwdb);
 	} else {
 		if (vendor)
 			json_object_object_add(out, "vendor", json_object_new_string(vendor));

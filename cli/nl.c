@@ -493,6 +493,14 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 	return ret;
 }
 
+/* A pnl_dump() callback that keeps every object in the json array @array. */
+int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array)
+{
+	(void)ctx;
+	json_object_array_add(array, json_object_get(obj));
+	return 0;
+}
+
 void pnl_close(struct pctx *ctx)
 {
 	if (ctx->sk)

@@ -32,6 +32,7 @@ enum {
 struct nl_sock;
 struct nl_msg;
 struct udev;
+struct udev_hwdb;
 
 struct pctx {
 	bool json;
@@ -44,8 +45,9 @@ struct pctx {
 	int family;
 	int family_version;
 	int mcgrp;
-	/* udev, created on first use */
+	/* udev and its hwdb, created on first use */
 	struct udev *udev;
+	struct udev_hwdb *hwdb;
 	/* the last kernel error, for the JSON error object */
 	int kerr;
 	char kmsg[256];
@@ -79,6 +81,11 @@ struct cmd {
 int run_cmd(struct pctx *ctx, const struct cmd *tbl, struct args *a,
 	    const char *object);
 int run_args(struct pctx *ctx, int argc, char **argv);
+const char *kw_value(struct pctx *ctx, struct args *a, const char *kw);
+
+/* Run a parse.c parser; on failure report its message as a usage error. */
+#define PARSE(ctx, call) \
+	do { if (call) return perr(ctx, PE_USAGE, "%s", perr_buf); } while (0)
 int run_batch(struct pctx *ctx, const char *file);
 void usage(FILE *f);
 
@@ -115,6 +122,7 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
 			       int attrset);
 int pnl_family_present(struct pctx *ctx);
+int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array);
 void pnl_close(struct pctx *ctx);
 enum { AS_DEV, AS_MM };
 

@@ -24,9 +24,6 @@ static int proc_help(struct pctx *ctx, struct args *a)
 	return 0;
 }
 
-#define PARSE(ctx, call) \
-	do { if (call) return perr(ctx, PE_USAGE, "%s", perr_buf); } while (0)
-
 static int parse_pid(struct pctx *ctx, const char *s, uint32_t *pid)
 {
 	if (parse_u32(s, PID_MAX_LIMIT, pid) || !*pid)
@@ -146,8 +143,8 @@ static int proc_show(struct pctx *ctx, struct args *a)
 				return ret;
 			s.by_dev = true;
 		} else if (!strcmp(w, "kind")) {
-			if (!(w = args_next(a)))
-				return perr(ctx, PE_USAGE, "\"kind\" needs a value");
+			if (!(w = kw_value(ctx, a, "kind")))
+				return -PE_USAGE;
 			PARSE(ctx, parse_kind(w, &k));
 			s.kind = k;
 		} else if (!strcmp(w, "help")) {
@@ -200,13 +197,13 @@ static int proc_set(struct pctx *ctx, struct args *a)
 		return ret;
 	while ((w = args_next(a))) {
 		if (!strcmp(w, "mode")) {
-			if (!(w = args_next(a)))
-				return perr(ctx, PE_USAGE, "\"mode\" needs a value");
+			if (!(w = kw_value(ctx, a, "mode")))
+				return -PE_USAGE;
 			PARSE(ctx, parse_mode(w, true, &mode));
 			have_mode = true;
 		} else if (!strcmp(w, "max-pasids")) {
-			if (!(w = args_next(a)))
-				return perr(ctx, PE_USAGE, "\"max-pasids\" needs a value");
+			if (!(w = kw_value(ctx, a, "max-pasids")))
+				return -PE_USAGE;
 			PARSE(ctx, parse_u32(w, PASID_MAX + 1, &max));
 			have_max = true;
 		} else {

@@ -47,13 +47,6 @@ static int pci_has_pasid_cap(const char *name)
 	return 0;
 }
 
-static int collect(struct pctx *ctx, struct json_object *o, void *arg)
-{
-	(void)ctx;
-	json_object_array_add(arg, json_object_get(o));
-	return 0;
-}
-
 static bool listed(struct json_object *fam_devs, const char *handle)
 {
 	size_t i;
@@ -94,7 +87,7 @@ static int status(struct pctx *ctx, struct args *a)
 		json_object_object_add(fam, "version", json_object_new_int(ctx->family_version));
 		json_object_object_add(fam, "monitor", json_object_new_boolean(ctx->mcgrp != 0));
 		fam_devs = json_object_new_array();
-		if (msg && pnl_dump(ctx, msg, AS_DEV, collect, fam_devs, NULL))
+		if (msg && pnl_dump(ctx, msg, AS_DEV, pnl_collect, fam_devs, NULL))
 			json_object_object_add(fam, "error",
 					       json_object_new_string(ctx->kmsg[0] ? ctx->kmsg :
 								      strerror(ctx->kerr)));
