@@ -34,7 +34,7 @@ echo "== results"
 exec python3 "$top/tests/summarize.py" \
 	--expect checkpatch --expect sva-refusal --expect vm-run \
 	--expect vm-steps --expect ksft-iommu_sva_mock \
-	--expect kunit-iommu-sva-mock --expect nl-iommu-pasid --expect ynl-cli \
+	--expect kunit-iommu-sva-mock --expect pasid-model --expect nl-iommu-pasid --expect ynl-cli \
 	--expect ynl-gen --expect pasidctl-unit --expect pasidctl-cli \
 	--expect pasidctl-e2e --expect pasidctl-json --expect pasidctl-man-examples \
 	"$res/host" "$res/vm" "$res"

@@ -68,11 +68,11 @@ step "rmmod iommu-sva-mock-test" rmmod iommu_sva_mock_test
 
 step "kselftest iommu_sva_mock exits 0" run_ksft iommu_sva_mock "$B/tests/iommu_sva_mock"
 
-# iproute2 knows the family: six commands and the monitor group.
+# iproute2 knows the family: eight commands and the monitor group.
 genl_lists_family() {
 	out=$(genl ctrl get name iommu-pasid) || return 1
 	echo "$out" | grep -q "name: monitor" &&
-	[ "$(echo "$out" | awk '/commands supported/{c=1;next} /multicast/{c=0} c && /ID-0x/' | wc -l)" = 6 ]
+	[ "$(echo "$out" | awk '/commands supported/{c=1;next} /multicast/{c=0} c && /ID-0x/' | wc -l)" = 8 ]
 }
 step "genl ctrl get name iommu-pasid lists the ops and the monitor group" genl_lists_family
 
@@ -88,6 +88,13 @@ run_tap() {
 	cat "$OUT/$name.tap"
 	return $rc
 }
+# PASID isolation against a reference model: 10,000 seeded random steps of
+# binds, unbinds, exits, forks, reservations, pool, mode, policy and floor
+# changes, device add and remove; the kernel's dumps and the mock's PASID
+# tables must equal the model after each. PASID_MODEL_SEED reproduces a run.
+step "model-based PASID isolation test (pasid_model.py) exits 0" \
+	run_tap pasid-model /usr/bin/python3 tests/vm/pasid_model.py "$K" \
+	--steps "${PASID_MODEL_STEPS:-10000}" ${PASID_MODEL_SEED:+--seed "$PASID_MODEL_SEED"}
 step "netlink tests (nl_test.py) exit 0" run_tap nl-iommu-pasid /usr/bin/python3 tests/vm/nl_test.py "$K" "$B"
 step "cli.py cross-check runs" run_tap ynl-cli sh tests/vm/ynl-cli-check.sh "$K" "$B"
 

@@ -175,7 +175,7 @@ def range_reserve_release():
                    {"first": 300, "last": 300}], "reservations")
     eq(d["reserved"], 201, "reserved")
     refused(17, ynl.do, "range-reserve", {**H(A), "first": 150, "last": 400},
-            msg="overlaps a reservation at PASID 150", attr="first")
+            msg="overlaps a reservation in IOMMU group", attr="first")
     refused(22, ynl.do, "range-reserve", {**H(A), "first": 9, "last": 5},
             msg="must lie within", attr="first")
     refused(22, ynl.do, "range-reserve", {**H(B), "first": 1, "last": 16},
@@ -205,7 +205,7 @@ def reserve_over_pasid_in_use():
         refused(16, ynl.do, "range-reserve", {**H(B), "first": 1, "last": 3},
                 msg="PASID 1 of range 1-3 is in use")
         refused(16, ynl.do, "dev-set", {**H(C), "pool-min": 2},
-                msg="PASID 1 is allocated from the pool outside 2-255")
+                msg="PASID 1 of the pool is in use outside 2-15")
         ok("resv" not in dev_get(C), "nothing reserved")
     finally:
         h.stop()
@@ -314,6 +314,69 @@ def many_tuples():
             deldev(first + i)
 
 
+@test
+def global_floor_and_local_opt_in():
+    """The global floor, what the PASID space holds, and driver opt-in."""
+    E = 7020
+    g0 = ynl.do("global-get", {})
+    eq(g0["floor"], 1, "default floor (6.12's first global PASID)")
+    refused(34, ynl.do, "global-set", {"floor": 0}, attr="floor")
+    refused(34, ynl.do, "global-set", {"floor": 1 << 20}, attr="floor")
+    refused(22, ynl.do, "global-set", {}, attr="floor")
+    eq(ynl.do("global-get", {})["floor"], 1, "floor unchanged by refusals")
+    mon = YnlFamily(SPEC)
+    mon.ntf_subscribe("monitor")
+    ynl.do("global-set", {"floor": 4096})
+    got = []
+    deadline = time.time() + 10
+    while time.time() < deadline and not got:
+        mon.check_ntf()
+        got += [m for m in mon.async_msg_queue if m["name"] == "global-change-ntf"]
+        mon.async_msg_queue.clear()
+        time.sleep(0.1)
+    ok(got and got[0]["msg"]["floor"] == 4096,
+       f"the floor change reaches monitor as global-change-ntf: {got}")
+    ynl.do("dev-set", {**H(C), "mode": "local"})
+    h = Holder(A, C)
+    try:
+        g = ynl.do("global-get", {})
+        eq(g["floor"], 4096, "floor")
+        eq(g["in-use"], g0["in-use"] + 1, "one more global PASID")
+        eq(g["local-values"], g0["local-values"] + 1, "one more local value")
+        m = ynl.do("mm-get", {"pid": h.p.pid})
+        ok(m["pasid"] >= 4096, f"a fresh global PASID is above the floor: {m}")
+        loc = [b["pasid"] for b in m["bond"] if b["kind"] == "local"]
+        ok(loc and loc[0] < 16, f"the local PASID stays low: {m}")
+    finally:
+        h.stop()
+        ynl.do("dev-set", {**H(C), "mode": "global"})
+        ynl.do("global-set", {"floor": 1})
+
+    # A device that takes work with ENQCMD: global mode only.
+    deldev(E)
+    with open(f"{SYS}/new_device", "w") as f:
+        f.write(f"{E} 20 0 enqcmd")
+    try:
+        d = dev_get(E)
+        eq((d["local-ok"], d["mode"]), (0, "global"), "ENQCMD device")
+        eq(dev_get(A)["local-ok"], 1, "a device that allows local PASIDs")
+        refused(95, ynl.do, "dev-set", {**H(E), "mode": "local",
+                                        "pool-min": 5},
+                msg="relies on the CPU's PASID", attr="mode")
+        refused(95, ynl.do, "dev-set", {**H(E), "mode": "auto"},
+                msg="only global mode", attr="mode")
+        eq(dev_get(E)["pool-min"], 1, "the refused dev-set changed nothing")
+        ynl.do("dev-set", {**H(E), "mode": "global"})
+    finally:
+        deldev(E)
+
+    # A pool stays within what every device of the group takes.
+    eq(dev_get(C)["group-max-pasids"], 16, "C shares a group with 4-bit B")
+    eq(dev_get(C)["pool-max"], 15, "C's pool starts within the group")
+    refused(34, ynl.do, "dev-set", {**H(C), "pool-max": 100},
+            msg="the last PASID every device of IOMMU group", attr="pool-max")
+
+
 def unpriv():
     """Run as an unprivileged user: no writes, no monitor, no one else."""
     out = []
@@ -332,6 +395,10 @@ def unpriv():
                                                {**H(A), "first": 1, "last": 2}))
     t("mm-set refused", lambda: refused(1, ynl.do, "mm-set",
                                         {"pid": 1, "mode": "local"}))
+    t("global-set refused", lambda: refused(1, ynl.do, "global-set",
+                                            {"floor": 100}))
+    t("global-get allowed", lambda: eq(ynl.do("global-get", {})["floor"], 1,
+                                       "floor"))
     t("other users' processes invisible",
       lambda: eq([m["pid"] for m in ynl.dump("mm-get", {})
                   if m["pid"] == int(sys.argv[4])], [], "root's process"))
@@ -365,7 +432,7 @@ def unprivileged_user():
         h.stop()
     lines = [x for x in r.stdout.splitlines() if "ok " in x]
     bad = [x for x in lines if x.startswith("not ok")]
-    ok(len(lines) == 8 and not bad, "\n".join(bad) or r.stdout + r.stderr)
+    ok(len(lines) == 10 and not bad, "\n".join(bad) or r.stdout + r.stderr)
 
 
 def main():
