@@ -22,7 +22,8 @@
 /* what dev show prints and apply ignores */
 static const char *const readonly_keys[] = {
 	"bus-name", "dev-name", "iommu-group", "max-pasids", "allocated",
-	"reserved", "bonds-global", "bonds-local", "bond", NULL,
+	"reserved", "bonds-global", "bonds-local", "bond", "local-ok",
+	"group-max-pasids", NULL,
 };
 
 static const char *const match_keys[] = {
@@ -54,7 +55,31 @@ struct entry {
 struct target {
 	struct devref d;
 	int entry;
+	struct json_object *cur;	/* its state in the family's dump */
 };
+
+/*
+ * What the kernel is known to refuse, found before the first change: local
+ * or auto on a device whose driver takes the CPU's PASID, a pool past what
+ * every device of its IOMMU group takes.
+ */
+static int precheck(struct pctx *ctx, const char *file, const struct target *t,
+		    const struct entry *e)
+{
+	int64_t gmax = jget_int(t->cur, "group-max-pasids", 0);
+
+	if ((e->mode == IOMMU_PASID_POLICY_LOCAL || e->mode == IOMMU_PASID_POLICY_AUTO) &&
+	    !jget_int(t->cur, "local-ok", 1))
+		return perr(ctx, PE_KERNEL,
+			    "%s: dev[%d]: %s/%s: mode %s: the device's driver relies on the CPU's PASID (local-ok 0); nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, mode_name(e->mode));
+	if (gmax && e->pool_max >= gmax)
+		return perr(ctx, PE_KERNEL,
+			    "%s: dev[%d]: %s/%s: pool-max %lld is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, (long long)e->pool_max,
+			    (long long)gmax - 1);
+	return 0;
+}
 
 static int bad(struct pctx *ctx, const char *file, int i, const char *what)
 {
@@ -487,6 +512,7 @@ static int apply(struct pctx *ctx, struct args *a)
 				}
 			snprintf(tg[ntg].d.bus, sizeof(tg[ntg].d.bus), "%s", bus);
 			snprintf(tg[ntg].d.name, sizeof(tg[ntg].d.name), "%s", name);
+			tg[ntg].cur = fd;
 			tg[ntg++].entry = i;
 			found++;
 			if (hs)
@@ -503,6 +529,11 @@ static int apply(struct pctx *ctx, struct args *a)
 
 	/* plan everything (this catches nothing the kernel would refuse, but
 	 * shows the whole change), then make it */
+	for (i = 0; i < ntg; i++) {
+		ret = precheck(ctx, file, &tg[i], &ents[tg[i].entry]);
+		if (ret)
+			goto out;
+	}
 	p.jchanges = json_object_new_array();
 	for (i = 0; i < ntg; i++) {
 		ret = apply_dev(&p, &tg[i].d, &ents[tg[i].entry], &made);

@@ -17,7 +17,7 @@ void usage(FILE *f)
 	fprintf(f,
 		"Usage: pasidctl [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       pasidctl [OPTIONS] -b FILE|-\n"
-		"where  OBJECT := { dev | proc | monitor | status | apply }\n"
+		"where  OBJECT := { dev | proc | global | monitor | status | apply }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -b[atch] FILE | -f[orce] |\n"
 		"                    -n[umeric] | -t[imestamp] | -V[ersion] | -h[elp] }\n"
 		"Exit codes: 0 ok, 1 usage, 2 refused by the kernel, 3 not supported here,\n"
@@ -36,6 +36,7 @@ static const struct cmd objects[] = {
 	{ NULL, do_help },
 	{ "dev", cmd_dev },
 	{ "proc", cmd_proc },
+	{ "global", cmd_global },
 	{ "monitor", cmd_monitor },
 	{ "status", cmd_status },
 	{ "apply", cmd_apply },

@@ -30,6 +30,7 @@ static const struct {
 	[IOMMU_PASID_CMD_MM_CHANGE_NTF] = { "mm-change-ntf", AS_MM },
 	[IOMMU_PASID_CMD_BIND_NTF] = { "bind-ntf", AS_MM },
 	[IOMMU_PASID_CMD_UNBIND_NTF] = { "unbind-ntf", AS_MM },
+	[IOMMU_PASID_CMD_GLOBAL_CHANGE_NTF] = { "global-change-ntf", AS_GLOBAL },
 };
 
 static void timestamp(char *buf, size_t len)
@@ -77,6 +78,11 @@ static void print_event(struct pctx *ctx, const char *name,
 	} else if (!strcmp(name, "mm-change-ntf")) {
 		printf("%s ", name);
 		print_proc_text(ctx, msg);
+	} else if (!strcmp(name, "global-change-ntf")) {
+		printf("%s floor %lld in-use %lld local-values %lld\n", name,
+		       (long long)jget_int(msg, "floor", 0),
+		       (long long)jget_int(msg, "in-use", 0),
+		       (long long)jget_int(msg, "local-values", 0));
 	} else {
 		struct json_object *arr, *b;
 

@@ -22,7 +22,7 @@
 #endif
 
 /* Attribute tables: spec name and how to print each attribute. */
-enum atype { T_U32, T_STR, T_MODE, T_KIND, T_RESV, T_BOND };
+enum atype { T_U32, T_BOOL, T_STR, T_MODE, T_KIND, T_RESV, T_BOND };
 
 struct adesc {
 	const char *name;
@@ -52,6 +52,8 @@ static const struct adesc dev_attrs[IOMMU_PASID_A_DEV_MAX + 1] = {
 	[IOMMU_PASID_A_DEV_POOL_MIN] = { "pool-min", T_U32 },
 	[IOMMU_PASID_A_DEV_POOL_MAX] = { "pool-max", T_U32 },
 	[IOMMU_PASID_A_DEV_MODE] = { "mode", T_MODE },
+	[IOMMU_PASID_A_DEV_LOCAL_OK] = { "local-ok", T_BOOL },
+	[IOMMU_PASID_A_DEV_GROUP_MAX_PASIDS] = { "group-max-pasids", T_U32 },
 	[IOMMU_PASID_A_DEV_ALLOCATED] = { "allocated", T_U32 },
 	[IOMMU_PASID_A_DEV_RESERVED] = { "reserved", T_U32 },
 	[IOMMU_PASID_A_DEV_BONDS_GLOBAL] = { "bonds-global", T_U32 },
@@ -75,6 +77,12 @@ static const struct adesc mm_attrs[IOMMU_PASID_A_MM_MAX + 1] = {
 	[IOMMU_PASID_A_MM_KIND] = { "kind", T_KIND },
 };
 
+static const struct adesc global_attrs[IOMMU_PASID_A_GLOBAL_MAX + 1] = {
+	[IOMMU_PASID_A_GLOBAL_FLOOR] = { "floor", T_U32 },
+	[IOMMU_PASID_A_GLOBAL_IN_USE] = { "in-use", T_U32 },
+	[IOMMU_PASID_A_GLOBAL_LOCAL_VALUES] = { "local-values", T_U32 },
+};
+
 struct aset {
 	const struct adesc *a;
 	int max;
@@ -83,6 +91,7 @@ struct aset {
 static const struct aset asets[] = {
 	[AS_DEV] = { dev_attrs, IOMMU_PASID_A_DEV_MAX },
 	[AS_MM] = { mm_attrs, IOMMU_PASID_A_MM_MAX },
+	[AS_GLOBAL] = { global_attrs, IOMMU_PASID_A_GLOBAL_MAX },
 };
 
 static const struct aset resv_set = { resv_attrs, IOMMU_PASID_A_RESV_MAX };
@@ -120,8 +129,16 @@ static struct json_object *attrs_to_json(const struct aset *set,
 		d = &set->a[t];
 		switch (d->type) {
 		case T_U32:
+			if (nla_len(nla) < (int)sizeof(uint32_t))
+				break;	/* malformed: leave it out */
 			json_object_object_add(o, d->name,
 					       json_object_new_int64(nla_get_u32(nla)));
+			break;
+		case T_BOOL:	/* a u32 that is 0 or 1 */
+			if (nla_len(nla) < (int)sizeof(uint32_t))
+				break;
+			json_object_object_add(o, d->name,
+					       json_object_new_int(!!nla_get_u32(nla)));
 			break;
 		case T_STR:
 			json_object_object_add(o, d->name,
@@ -349,7 +366,11 @@ static int run_req(struct pctx *ctx, struct req *r, struct nl_msg *msg,
 	if (r->err) {
 		ctx->kerr = r->err;
 		/* no such device, or a family that cannot answer here */
-		return perr(ctx, r->err == ENODEV || r->err == EOPNOTSUPP ?
+		/* a refusal that names an attribute is the kernel's no */
+		if (ctx->quiet)
+			return -PE_KERNEL;
+		return perr(ctx, r->err == ENODEV ||
+			    (r->err == EOPNOTSUPP && !ctx->kattr) ?
 			    PE_NOTSUP : PE_KERNEL, "%s",
 			    ctx->kmsg[0] ? ctx->kmsg : strerror(r->err));
 	}

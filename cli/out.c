@@ -183,7 +183,7 @@ static void print_names(struct pctx *ctx, struct json_object *dev)
 void print_dev_text(struct pctx *ctx, struct json_object *dev)
 {
 	static const char *const line1[] = { "iommu-group", "max-pasids",
-		"pool-min", "pool-max", "mode", NULL };
+		"pool-min", "pool-max", "mode", "local-ok", NULL };
 	static const char *const line2[] = { "allocated", "reserved",
 		"bonds-global", "bonds-local", NULL };
 	struct json_object *arr;
@@ -192,6 +192,11 @@ void print_dev_text(struct pctx *ctx, struct json_object *dev)
 	printf("%s:", jget_str(dev, "handle") ?: "?");
 	print_names(ctx, dev);
 	print_ints(dev, line1);
+	/* Only when the group narrows it: devices of a group share a table. */
+	if (jget_int(dev, "group-max-pasids", 0) &&
+	    jget_int(dev, "group-max-pasids", 0) < jget_int(dev, "max-pasids", 0))
+		printf(" group-max-pasids %lld",
+		       (long long)jget_int(dev, "group-max-pasids", 0));
 	printf("\n   ");
 	print_ints(dev, line2);
 	putchar('\n');

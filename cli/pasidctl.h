@@ -52,6 +52,8 @@ struct pctx {
 	int kerr;
 	char kmsg[256];
 	const char *kattr;
+	/* report kernel refusals to the caller only, not on stderr */
+	bool quiet;
 };
 
 /* An argument cursor. */
@@ -124,7 +126,7 @@ struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
 int pnl_family_present(struct pctx *ctx);
 int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array);
 void pnl_close(struct pctx *ctx);
-enum { AS_DEV, AS_MM };
+enum { AS_DEV, AS_MM, AS_GLOBAL };
 
 /* names.c: device handles and names through libudev */
 struct devref {
@@ -160,6 +162,7 @@ const char *jget_str(struct json_object *o, const char *key);
 /* objects */
 int cmd_dev(struct pctx *ctx, struct args *a);
 int cmd_proc(struct pctx *ctx, struct args *a);
+int cmd_global(struct pctx *ctx, struct args *a);
 int cmd_monitor(struct pctx *ctx, struct args *a);
 int cmd_status(struct pctx *ctx, struct args *a);
 int cmd_apply(struct pctx *ctx, struct args *a);

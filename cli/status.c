@@ -47,15 +47,25 @@ static int pci_has_pasid_cap(const char *name)
 	return 0;
 }
 
-static bool listed(struct json_object *fam_devs, const char *handle)
+/* The family's entry for the device @handle, or NULL. */
+static struct json_object *listed(struct json_object *fam_devs, const char *handle)
 {
+	struct json_object *d;
 	size_t i;
 
-	for (i = 0; fam_devs && i < json_object_array_length(fam_devs); i++)
-		if (!strcmp(jget_str(json_object_array_get_idx(fam_devs, i), "handle") ?: "",
-			    handle))
-			return true;
-	return false;
+	for (i = 0; fam_devs && i < json_object_array_length(fam_devs); i++) {
+		d = json_object_array_get_idx(fam_devs, i);
+		if (!strcmp(jget_str(d, "handle") ?: "", handle))
+			return d;
+	}
+	return NULL;
+}
+
+static int keep_global(struct pctx *ctx, struct json_object *g, void *arg)
+{
+	(void)ctx;
+	json_object_object_add(arg, "global", json_object_get(g));
+	return 0;
 }
 
 static int status(struct pctx *ctx, struct args *a)
@@ -66,6 +76,7 @@ static int status(struct pctx *ctx, struct args *a)
 	struct json_object *devs = json_object_new_array();
 	struct json_object *fam_devs = NULL;
 	int present, capable = 0, outside = 0;
+	struct json_object *g;
 	struct dirent *b, *e;
 	DIR *bd, *dd;
 	size_t i;
@@ -94,6 +105,16 @@ static int status(struct pctx *ctx, struct args *a)
 	}
 	json_object_object_add(st, "format-version", json_object_new_int(PASIDCTL_FORMAT_VERSION));
 	json_object_object_add(st, "family", fam);
+	/* The global PASID space: what capacity planning needs. */
+	if (present == 0) {
+		struct nl_msg *msg = pnl_new(ctx, IOMMU_PASID_CMD_GLOBAL_GET, 0);
+
+		/* A kernel without global-get just has no "global" to show. */
+		ctx->quiet = true;
+		if (msg)
+			pnl_do(ctx, msg, AS_GLOBAL, keep_global, st);
+		ctx->quiet = false;
+	}
 
 	if ((dd = opendir("/sys/class/iommu"))) {
 		while ((e = readdir(dd)))
@@ -117,6 +138,7 @@ static int status(struct pctx *ctx, struct args *a)
 			struct json_object *d;
 			char h[PATH_MAX];
 			const char *why = NULL;
+			struct json_object *fd;
 			bool ok;
 
 			if (e->d_name[0] == '.')
@@ -126,7 +148,8 @@ static int status(struct pctx *ctx, struct args *a)
 				continue;
 			}
 			snprintf(h, sizeof(h), "%s/%s", b->d_name, e->d_name);
-			ok = listed(fam_devs, h);
+			fd = listed(fam_devs, h);
+			ok = fd;
 			if (present != 0)
 				why = "the kernel has no iommu-pasid family to ask";
 			else if (!ok && !strcmp(b->d_name, "pci") &&
@@ -141,6 +164,9 @@ static int status(struct pctx *ctx, struct args *a)
 			d = json_object_new_object();
 			json_object_object_add(d, "handle", json_object_new_string(h));
 			json_object_object_add(d, "pasid-capable", json_object_new_boolean(ok));
+			if (fd && jget_int(fd, "local-ok", -1) >= 0)
+				json_object_object_add(d, "local-ok",
+						       json_object_new_boolean(jget_int(fd, "local-ok", 0)));
 			if (why)
 				json_object_object_add(d, "reason", json_object_new_string(why));
 			json_object_array_add(devs, d);
@@ -161,6 +187,11 @@ static int status(struct pctx *ctx, struct args *a)
 			       ctx->mcgrp ? ", monitor group" : "");
 		else
 			printf("family iommu-pasid: missing; this kernel lacks the iommu-pasid patches or CONFIG_IOMMU_PASID_NETLINK\n");
+		if (json_object_object_get_ex(st, "global", &g))
+			printf("global PASIDs: floor %lld, %lld in use; %lld values in use as local PASIDs\n",
+			       (long long)jget_int(g, "floor", 0),
+			       (long long)jget_int(g, "in-use", 0),
+			       (long long)jget_int(g, "local-values", 0));
 		if (!json_object_array_length(iommus))
 			printf("iommus: none registered; enable the IOMMU in firmware and on the kernel command line (intel_iommu=on, amd_iommu=on)\n");
 		else {
@@ -173,8 +204,12 @@ static int status(struct pctx *ctx, struct args *a)
 			struct json_object *d = json_object_array_get_idx(devs, i);
 			const char *why = jget_str(d, "reason");
 
-			printf("  %s: %s%s\n", jget_str(d, "handle"),
-			       why ? "no PASIDs: " : "PASID-capable", why ?: "");
+			int64_t lok = jget_int(d, "local-ok", -1);
+
+			printf("  %s: %s%s%s\n", jget_str(d, "handle"),
+			       why ? "no PASIDs: " : "PASID-capable", why ?: "",
+			       why || lok < 0 ? "" : lok ? ", local PASIDs allowed" :
+			       ", global PASIDs only (its driver takes the CPU's PASID)");
 		}
 		printf("%d device%s not behind an IOMMU\n", outside, outside == 1 ? "" : "s");
 		printf("%s\n", present == 0 && capable ?

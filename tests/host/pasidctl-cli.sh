@@ -41,14 +41,22 @@ D=pci/0000:00:04.0
 expect 0 "-V prints the version" -- -V
 grep -q '^pasidctl ' "$tmp/out" && ok "-V names pasidctl" || nok "-V output: $(cat "$tmp/out")"
 expect 0 "-h prints usage" -- -h
-grep -q 'OBJECT := { dev | proc | monitor | status | apply }' "$tmp/out" && ok "usage lists the objects" || nok "usage"
-for o in dev proc monitor status apply; do
+grep -q 'OBJECT := { dev | proc | global | monitor | status | apply }' "$tmp/out" && ok "usage lists the objects" || nok "usage"
+for o in dev proc global monitor status apply; do
 	expect 0 "$o help exits 0" -- $o help
 	grep -q "pasidctl.* $o\b\|Usage: pasidctl" "$tmp/out" && [ ! -s "$tmp/err" ] &&
 		ok "$o help is on stdout" || nok "$o help output"
 done
 
 # Bad input: exit 1, one line, before any netlink (so it works here).
+expect 1 "global set without floor" -- global set
+expect 1 "global floor 0" -- global set floor 0
+expect 1 "global floor past 2^20 - 1" -- global set floor 1048576
+expect 1 "global floor not a number" -- global set floor 1k
+expect 1 "global floor without value" -- global set floor
+expect 1 "global set with an unknown keyword" -- global set floor 5 ceiling 9
+expect 1 "global show with an argument" -- global show all
+expect 1 "unknown global command" -- global reset
 expect 1 "range 5-3" -- dev reserve $D range 5-3
 expect 1 "range -1" -- dev reserve $D range -1
 expect 1 "range 0x" -- dev reserve $D range 0x
@@ -127,7 +135,8 @@ grep -q 'dev\[0\]: unknown key "modes"' <(printf '%s' '{"format-version": 1, "de
 if "$P" status >/dev/null 2>&1; then
 	n=$((n + 1)); echo "ok $n - # SKIP this kernel has the iommu-pasid family"
 else
-	for c in "dev show" "dev show $D" "proc show" "proc set 1 mode local" "dev set $D mode local" "monitor"; do
+	for c in "dev show" "dev show $D" "proc show" "proc set 1 mode local" "dev set $D mode local" "monitor" \
+		 "global show" "global set floor 65536"; do
 		expect 3 "no family: $c" -- $c
 		grep -q 'no iommu-pasid netlink family' "$tmp/err" && ok "no family: $c says why" ||
 			nok "no family: $c message"
@@ -193,6 +202,10 @@ r=$(comp "pasidctl ")
 [[ " $r " == *" dev "* && " $r " == *" apply "* ]] && ok "completion offers objects ($r)" || nok "completion objects: $r"
 r=$(comp "pasidctl dev ")
 [[ " $r " == *" reserve "* && " $r " == *" release "* ]] && ok "completion offers dev commands ($r)" || nok "completion dev: $r"
+r=$(comp "pasidctl global ")
+[[ " $r " == *" show "* && " $r " == *" set "* ]] && ok "completion offers global commands ($r)" || nok "completion global: $r"
+r=$(comp "pasidctl global set ")
+[[ "$r" == floor ]] && ok "completion offers floor" || nok "completion global set: $r"
 r=$(comp "pasidctl dev set pci/0000:00:04.0 mode ")
 [[ "$r" == *global*local*auto* || "$r" == *auto*global*local* ]] && ok "completion offers modes ($r)" || nok "completion modes: $r"
 

@@ -9,6 +9,10 @@
 #include <unistd.h>
 
 #include <libudev.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "iommu_pasid.h"
 
 #include "pasidctl.h"
 
@@ -353,6 +357,37 @@ static void test_resolve(void)
 		udev_unref(ctx.udev);
 }
 
+/* Reply attributes of the wrong size are left out, never read past. */
+static void test_reply_attrs(void)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	struct json_object *o;
+	struct pctx ctx = { 0 };
+
+	genlmsg_put(msg, 0, 0, 1, 0, 0, IOMMU_PASID_CMD_GLOBAL_GET, 1);
+	nla_put(msg, IOMMU_PASID_A_GLOBAL_FLOOR, 0, NULL);	/* too short */
+	nla_put_u32(msg, IOMMU_PASID_A_GLOBAL_IN_USE, 3);
+	nla_put_u16(msg, IOMMU_PASID_A_GLOBAL_LOCAL_VALUES, 9);	/* too short */
+	o = pnl_to_json(&ctx, msg, AS_GLOBAL);
+	ok(o && !json_object_object_get(o, "floor") &&
+	   jget_int(o, "in-use", -1) == 3 &&
+	   !json_object_object_get(o, "local-values"),
+	   "short u32 attributes are dropped, good ones kept");
+	json_object_put(o);
+	nlmsg_free(msg);
+
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 0, 1, 0, 0, IOMMU_PASID_CMD_DEV_GET, 1);
+	nla_put_u32(msg, IOMMU_PASID_A_DEV_LOCAL_OK, 7);
+	nla_put_u32(msg, IOMMU_PASID_A_DEV_GROUP_MAX_PASIDS, 16);
+	o = pnl_to_json(&ctx, msg, AS_DEV);
+	ok(o && jget_int(o, "local-ok", -1) == 1 &&
+	   jget_int(o, "group-max-pasids", -1) == 16,
+	   "local-ok is 0 or 1 whatever byte the kernel sends");
+	json_object_put(o);
+	nlmsg_free(msg);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -363,6 +398,7 @@ int main(void)
 	test_pci();
 	test_split();
 	test_printers();
+	test_reply_attrs();
 	test_resolve();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;

@@ -51,7 +51,7 @@ examples() {
 	     ex && blk && /^pasidctl / { print }' "$1"
 }
 
-for page in pasidctl pasidctl-dev pasidctl-proc pasidctl-monitor pasidctl-status pasidctl-apply; do
+for page in pasidctl pasidctl-dev pasidctl-proc pasidctl-global pasidctl-monitor pasidctl-status pasidctl-apply; do
 	f=$top/man/$page.8
 	cnt=0
 	while IFS= read -r cmd; do

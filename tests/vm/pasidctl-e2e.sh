@@ -63,7 +63,7 @@ keep status status
 check "status -j: usable, family present" [ "$(jqv '.usable and .family.present' "$T/out")" = true ]
 
 run 0 "dev show" dev show
-has "dev show: svamock501 line" "^$D1: iommu-group [0-9]+ max-pasids 1048576 pool-min 1 pool-max 1048575 mode global$" "$T/out"
+has "dev show: svamock501 line" "^$D1: iommu-group [0-9]+ max-pasids 1048576 pool-min 1 pool-max 1048575 mode global local-ok 1$" "$T/out"
 has "dev show: svamock502 has 256 PASIDs" "^$D2: .*max-pasids 256 pool-min 1 pool-max 255 mode global" "$T/out"
 run 0 "dev show -j" -j dev show
 keep dev-show-all dev-show
@@ -74,6 +74,49 @@ check "dev show -j: devices 503 and 504 share an IOMMU group" \
 run 0 "dev show -j -p" -j -p dev show $D1
 keep dev-show-pretty dev-show
 check "-p output is indented JSON" grep -q '^    {' "$T/out"
+
+# --- the global PASID space and devices without local PASIDs
+echo "505 20 0 enqcmd" > $S/new_device
+D5=svamock/svamock505
+run 0 "global show" global show
+has "global show: floor, in-use, local-values" '^floor 1 in-use [0-9]+ local-values [0-9]+$' "$T/out"
+run 0 "global show -j" -j global show
+keep global-show global-show
+check "global show -j: default floor 1" [ "$(jqv '.global.floor' "$T/out")" = 1 ]
+run 0 "global set floor 4096" global set floor 4096
+run 0 "global show -j after the set" -j global show
+check "the floor is 4096" [ "$(jqv '.global.floor' "$T/out")" = 4096 ]
+run 1 "global set floor 0 is a usage error" global set floor 0
+run 0 "global show after the refusal" -j global show
+check "the refused floor changed nothing" [ "$(jqv '.global.floor' "$T/out")" = 4096 ]
+nobody_global() { setpriv --reuid=65534 --regid=65534 --clear-groups "$P" global set floor 7; }
+nobody_global >"$T/out" 2>"$T/err"
+check "unprivileged global set exits 2" [ $? = 2 ]
+has "it says CAP_SYS_ADMIN" '^Error: changing PASID settings needs CAP_SYS_ADMIN' "$T/err"
+run 0 "global set floor 1" global set floor 1
+run 0 "dev show of a device that takes ENQCMD" dev show $D5
+has "it shows local-ok 0" "^$D5: .* mode global local-ok 0" "$T/out"
+run 0 "status" status
+has "status: the floor and what is in use" '^global PASIDs: floor 1, [0-9]+ in use; [0-9]+ values in use as local PASIDs$' "$T/out"
+has "status: svamock505 takes global PASIDs only" "^  $D5: PASID-capable, global PASIDs only" "$T/out"
+has "status: svamock501 allows local PASIDs" "^  $D1: PASID-capable, local PASIDs allowed" "$T/out"
+before5=$(state $D5)
+run 2 "local mode on the ENQCMD device is refused" dev set $D5 mode local pool 5-100
+has "the refusal says why" "^Error: the device's driver relies on the CPU's PASID \\(ENQCMD\\): only global mode applies" "$T/err"
+check "the refused set changed nothing, the pool included" [ "$(state $D5)" = "$before5" ]
+run 0 "dev show svamock503 (16-bit, grouped with a 4-bit device)" dev show svamock/svamock503
+has "its pool starts within the group and the group width shows" "pool-max 15 mode global local-ok 1 group-max-pasids 16$" "$T/out"
+run 2 "a pool past the group's width is refused" dev set svamock/svamock503 pool 1-100
+has "the refusal names the group" '^Error: pool-max 100 is past 15, the last PASID every device of IOMMU group' "$T/err"
+before1=$(state $D1)
+printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "auto"}, {"handle": "%s", "mode": "local"}]}' $D1 $D5 > "$T/enq.json"
+run 2 "apply of local mode to the ENQCMD device is refused" apply "$T/enq.json"
+has "apply says why, before any change" "^Error: .*dev\\[1\\]: $D5: mode local: the device's driver relies on the CPU's PASID \\(local-ok 0\\); nothing changed" "$T/err"
+check "apply changed neither device" [ "$(state $D1)$(state $D5)" = "$before1$before5" ]
+printf '{"format-version": 1, "dev": [{"handle": "svamock/svamock503", "pool-min": 1, "pool-max": 100}]}' > "$T/wide.json"
+run 2 "apply of a pool past the group's width is refused" apply "$T/wide.json"
+has "apply names the group's last PASID" "pool-max 100 is past 15, the last PASID every device of its IOMMU group takes; nothing changed" "$T/err"
+echo 505 > $S/del_device
 
 # --- every way to name a device resolves to the same handle
 real=$(readlink -f $S/devices/svamock501)
@@ -260,6 +303,8 @@ b2=$!
 "$P" dev reserve $D1 range 5000-5009 label mon >/dev/null
 wait $b2
 "$P" dev release $D1 label mon >/dev/null
+"$P" global set floor 300 >/dev/null
+"$P" global set floor 1 >/dev/null
 sleep 0.5
 kill -INT $mpid
 wait $mpid
@@ -271,6 +316,8 @@ check "... and its unbind" \
 	[ "$(jq -s "[.[] | select(.name == \"unbind-ntf\" and .msg.pid == $b2)] | length" "$T/mon")" = 1 ]
 check "... and the reservation, as a dev-change-ntf carrying it" \
 	[ "$(jq -s '[.[] | select(.name == "dev-change-ntf") | .msg.resv[]? | select(.label == "mon")] | length' "$T/mon")" -ge 1 ]
+check "... and the floor changes, as global-change-ntf" \
+	[ "$(jq -s -c '[.[] | select(.name == "global-change-ntf") | .msg.floor]' "$T/mon")" = "[300,1]" ]
 check "-t adds timestamps to every event" [ "$(jq -s '[.[] | select(.timestamp == null)] | length' "$T/mon")" = 0 ]
 "$P" -t monitor >"$T/mon" 2>/dev/null &
 mpid=$!
