@@ -11,15 +11,23 @@ say() { printf '\n%s\n' "$*"; }
 echo "Booted $(uname -r) under QEMU; no vIOMMU, the mock IOMMU is the only one."
 insmod "$B/kobj/drivers/iommu/iommu-sva-mock.ko"
 say "Simulated devices: svamock1 with 20-bit PASIDs (a big accelerator), svamock2"
-say "with 8 bits, svamock3 and svamock4 (16 and 4 bits) sharing one IOMMU group."
-for spec in "1 20" "2 8" "3 16 7" "4 4 7"; do echo "$spec" > $S/new_device; done
+say "with 8 bits, svamock3 and svamock4 (16 and 4 bits) sharing one IOMMU group,"
+say "and svamock5, which takes work with ENQCMD: its driver needs the CPU's PASID."
+for spec in "1 20" "2 8" "3 16 7" "4 4 7" "5 20 0 enqcmd"; do echo "$spec" > $S/new_device; done
 
 run pasidctl status
 run pasidctl dev show
 
+say "A value is never both a global PASID (ENQCMD's) and a local one. Keep the"
+say "values a 16-bit device can use for local PASIDs: new global PASIDs start higher."
+run pasidctl global set floor 65536
+run pasidctl global show
 say "By default every SVA bind uses the process's one global PASID, as in 6.12."
 say "A 4-bit device can only take global PASIDs below 16; make it choose by itself:"
 run pasidctl dev set svamock4 mode auto
+say "svamock3 shares svamock4's IOMMU group, and so its PASID table and its 16"
+say "PASIDs: a global PASID above the floor cannot fit there either. Auto too:"
+run pasidctl dev set svamock3 mode auto
 say "Keep PASIDs 1-99 of the big device for a VM's guest PASIDs, and hand out"
 say "svamock2's own PASIDs from 16-255, locally:"
 run pasidctl dev reserve svamock1 range 1-99 label vm-guest1
@@ -46,6 +54,8 @@ run pasidctl dev reserve svamock1 range 50-60
 run pasidctl dev show svamock/svamock9
 run pasidctl dev reserve svamock1 range 5-3
 run pasidctl -j dev set svamock2 pool 0-300
+run pasidctl dev set svamock5 mode local
+run pasidctl dev set svamock3 pool 1-1000
 
 say "Declarative settings for a fleet: today's state as a file, applied again:"
 pasidctl -j dev show > /tmp/pasidctl.json
