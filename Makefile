@@ -23,10 +23,12 @@ DEB_DEPS := linux-source-6.12 qemu-system-x86 build-essential flex bison bc \
 	libelf-dev libssl-dev ccache cpio kmod python3 python3-yaml \
 	python3-jsonschema libnl-3-dev libnl-genl-3-dev libudev-dev \
 	libjson-c-dev pkg-config iproute2 util-linux binutils perl \
-	python3-ply python3-git jq groff-base bash-completion udev
+	python3-ply python3-git jq groff-base bash-completion udev \
+	sparse gcc-aarch64-linux-gnu
 
 SELFTESTS := $(BUILD)/tests/iommu_sva_mock
-TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass
+TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass \
+	$(BUILD)/tests/svamock-churn $(BUILD)/tests/nl-dump-shim.so
 
 .PHONY: all deps ensure-deps kernel kernel-export kernel-each tests check demo bench clean install
 
@@ -98,7 +100,13 @@ kernel: ensure-deps
 kernel-export:
 	kernel/tree.sh export
 
-# Every patch of the series builds drivers/iommu/ on its own, W=1 clean.
+# Every patch of the series builds on its own, W=1 clean, for three
+# configurations (kernel/tree.sh each): the test kernel's (drivers/iommu/,
+# plus sparse on the series' C files), x86_64 with the IOMMU API but no SVA
+# (a whole vmlinux), arm64 defconfig with SMMUv3 SVA and uacce (drivers/iommu/
+# and drivers/misc/uacce/). EACH_CONFIGS="x86 nosva arm64" picks some,
+# EACH_KEEP_GOING=1 lists every failure instead of stopping at the first, JOBS
+# sets make's -j.
 kernel-each: ensure-deps
 	kernel/tree.sh each
 
@@ -128,6 +136,11 @@ $(BUILD)/tests/%: $(KTREE)/tools/testing/selftests/iommu/%.c $(KTREE)/drivers/io
 $(BUILD)/tests/svamock-%: tests/vm/svamock-%.c $(KTREE)/drivers/iommu/iommu-sva-mock.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -I$(KTREE)/drivers/iommu -o $@ $<
+
+# The stress test watches (and forces) interrupted dumps in pasidctl with it.
+$(BUILD)/tests/nl-dump-shim.so: tests/vm/nl-dump-shim.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -shared -fPIC -o $@ $< -ldl
 
 check: ensure-deps
 	$(MAKE) --no-print-directory kernel

@@ -17,7 +17,8 @@
 #include "iommu_pasid.h"
 #include "pasidctl.h"
 
-#define MAX_RESV 256
+/* The kernel keeps at most 32 reservations a device (IOMMU_PASID_MAX_RESV). */
+#define MAX_RESV 32
 
 /* what dev show prints and apply ignores */
 static const char *const readonly_keys[] = {
@@ -165,7 +166,7 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 			if (!json_object_is_type(val, json_type_array))
 				return bad(ctx, file, i, "\"resv\" must be an array");
 			if (json_object_array_length(val) > MAX_RESV)
-				return bad(ctx, file, i, "too many reservations");
+				return bad(ctx, file, i, "too many reservations: a device holds at most 32");
 			e->have_resv = true;
 			for (j = 0; j < json_object_array_length(val); j++) {
 				struct json_object *r = json_object_array_get_idx(val, j);

@@ -510,6 +510,12 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 		if (ret || !r.intr || !seen)
 			break;
 	}
+	/* Still changing under every try: say that the listing may mix states. */
+	if (!ret && tries == 4 && !ctx->quiet) {
+		fflush(stdout);
+		fprintf(stderr, "Warning: the listing changed while it was read, %d times; it may mix states\n",
+			tries);
+	}
 	nlmsg_free(msg);
 	return ret;
 }

@@ -156,8 +156,11 @@ void print_bond_text(struct json_object *b, bool with_dev, bool with_pid)
 	printf("    bond");
 	if (with_dev)
 		printf(" %s", jget_str(b, "handle") ?: "?");
-	if (with_pid)
+	/* A bond of a process that exited while a driver holds it has none. */
+	if (with_pid && json_object_object_get_ex(b, "pid", NULL))
 		printf(" pid %lld", (long long)jget_int(b, "pid", 0));
+	else if (with_pid)
+		printf(" pid -");
 	print_ints(b, keys);
 	putchar('\n');
 }

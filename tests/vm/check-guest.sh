@@ -2,16 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs inside the test VM (tests/vm/run) from the top of the repository:
-#   tests/vm/check-guest.sh BUILD_DIR
+#   tests/vm/check-guest.sh BUILD_DIR [kasan]
 # Loads the SVA mock IOMMU, runs the KUnit suites and the kselftests, unloads
 # the driver. Each suite's TAP goes to $VM_OUT for tests/summarize.py; the
 # steps of this script are themselves reported as TAP in $VM_OUT/vm-steps.tap.
+#
+# On the test kernel (build/bzImage) it runs every suite but the stress
+# test. With "kasan", on the KASAN kernel (build/bzImage-kasan, modules from
+# build/kobj-kasan), it runs the suites that look for memory-safety bugs:
+# KUnit, the kselftests (device removal with live bonds among them) and the
+# concurrent stress test; their TAP files end in -kasan.
 set -u
-B=${1:?usage: check-guest.sh BUILD_DIR}
+B=${1:?usage: check-guest.sh BUILD_DIR [kasan]}
+FLAVOR=${2:-}
 OUT=${VM_OUT:?not in the test VM (tests/vm/run sets VM_OUT)}
 MODS=$B/kobj/drivers/iommu
+SFX=
+if [ "$FLAVOR" = kasan ]; then
+	MODS=$B/kobj-kasan/drivers/iommu
+	SFX=-kasan
+fi
 n=0
-steps=$OUT/vm-steps.tap
+steps=$OUT/vm-steps$SFX.tap
 echo "TAP version 13" > "$steps"
 
 step() {
@@ -38,9 +50,19 @@ run_ksft() {
 	name=$1
 	shift
 	echo "== kselftest $name"
-	"$@" > "$OUT/ksft-$name.tap" 2>&1
+	"$@" > "$OUT/ksft-$name$SFX.tap" 2>&1
 	rc=$?
-	cat "$OUT/ksft-$name.tap"
+	cat "$OUT/ksft-$name$SFX.tap"
+	return $rc
+}
+
+run_tap() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" > "$OUT/$name.tap" 2>&1
+	rc=$?
+	cat "$OUT/$name.tap"
 	return $rc
 }
 
@@ -50,6 +72,12 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo clear > /sys/kernel/debug/kmemleak
 fi
 
+# The VM runs with -smp 2 (VM_CPUS): both CPUs must come up (ACPI's MADT
+# lists them), or the concurrency tests below run on one.
+two_cpus() {
+	[ "$(nproc)" = 2 ] && [ "$(grep -c '^processor' /proc/cpuinfo)" = 2 ]
+}
+step "the VM has 2 CPUs (nproc and /proc/cpuinfo)" two_cpus
 step "kernel not tainted before the test driver loads" not_tainted_test
 step "insmod iommu-sva-mock" insmod "$MODS/iommu-sva-mock.ko"
 step "loading the test driver taints with TAINT_TEST" is_tainted_test
@@ -60,13 +88,22 @@ step "insmod iommu-sva-mock-test (KUnit)" insmod "$MODS/iommu-sva-mock-test.ko"
 for d in /sys/kernel/debug/kunit/*/; do
 	[ -f "$d/results" ] || continue
 	s=$(basename "$d")
-	cp "$d/results" "$OUT/kunit-$s.tap"
+	cp "$d/results" "$OUT/kunit-$s$SFX.tap"
 	echo "== kunit $s"
 	cat "$d/results"
 done
 step "rmmod iommu-sva-mock-test" rmmod iommu_sva_mock_test
 
 step "kselftest iommu_sva_mock exits 0" run_ksft iommu_sva_mock "$B/tests/iommu_sva_mock"
+
+if [ "$FLAVOR" = kasan ]; then
+	# Concurrent churn for STRESS_SECONDS (default 60): binders with forked
+	# children, pasidctl and raw dump loops, reservations, device removal
+	# and addition, the shared-bond removal; dumps must be consistent
+	# unless flagged interrupted, and every count must come back.
+	step "concurrent stress test (stress.py) exits 0" \
+		run_tap stress$SFX /usr/bin/python3 tests/vm/stress.py "$B"
+else
 
 # iproute2 knows the family: eight commands and the monitor group.
 genl_lists_family() {
@@ -79,15 +116,6 @@ step "genl ctrl get name iommu-pasid lists the ops and the monitor group" genl_l
 # The netlink family: every op, its refusals, monitor, 100k tuples, an
 # unprivileged user; then the kernel's own cli.py against it.
 K=$B/linux
-run_tap() {
-	name=$1
-	shift
-	echo "== $name"
-	"$@" > "$OUT/$name.tap" 2>&1
-	rc=$?
-	cat "$OUT/$name.tap"
-	return $rc
-}
 # PASID isolation against a reference model: 10,000 seeded random steps of
 # binds, unbinds, exits, forks, reservations, pool, mode, policy and floor
 # changes, device add and remove; the kernel's dumps and the mock's PASID
@@ -97,6 +125,9 @@ step "model-based PASID isolation test (pasid_model.py) exits 0" \
 	--steps "${PASID_MODEL_STEPS:-10000}" ${PASID_MODEL_SEED:+--seed "$PASID_MODEL_SEED"}
 step "netlink tests (nl_test.py) exit 0" run_tap nl-iommu-pasid /usr/bin/python3 tests/vm/nl_test.py "$K" "$B"
 step "cli.py cross-check runs" run_tap ynl-cli sh tests/vm/ynl-cli-check.sh "$K" "$B"
+# The family answers only in the initial network and pid namespaces.
+step "requests from other network and pid namespaces are refused" \
+	run_tap ns-refusal bash tests/vm/ns-refusal.sh "$B"
 
 # pasidctl against the real family: every command, error classes, batch,
 # apply, monitor; then every example of its man pages; then its JSON
@@ -111,6 +142,8 @@ json_args() {
 }
 step "pasidctl JSON output validates against the schemas" \
 	run_tap pasidctl-json /usr/bin/python3 tests/vm/validate-json.py cli/schema $(json_args)
+
+fi
 
 # Leave devices with pools, reservations and policy for the unload to clean.
 leave_devices() {

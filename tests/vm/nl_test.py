@@ -10,8 +10,10 @@ says. Needs the SVA mock IOMMU loaded. Prints TAP. With --unpriv (run
 through setpriv as an unprivileged user) it checks what such a user may
 not do.
 """
+import fcntl
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -121,6 +123,44 @@ def dev_get_do():
     eq((d["allocated"], d["bonds-global"], d["bonds-local"]), (0, 0, 0), "counters")
     eq(dev_get(B)["iommu-group"], dev_get(C)["iommu-group"], "group of B and C")
     ok(dev_get(A)["iommu-group"] != dev_get(B)["iommu-group"], "A has its own group")
+
+
+# SVAMOCK_IOCTL_BIND of drivers/iommu/iommu-sva-mock.h
+IOCTL_BIND = (3 << 30) | (16 << 16) | (0xB9 << 8) | 0
+
+
+@test
+def bonds_shown_are_bonds_attached():
+    # What dev-get shows is what the group's PASID table holds: a bond made
+    # through a group-mate, and a bond whose process exited while a file it
+    # bound through (inherited from us) still holds it, listed without a pid.
+    fd = os.open(f"/dev/svamock{C}", os.O_RDWR)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                fcntl.ioctl(fd, IOCTL_BIND, bytearray(16))
+            except OSError:
+                os._exit(1)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        eq(status, 0, "child bound through the inherited file")
+        with open(f"{SYS}/devices/svamock{B}/pasid_table") as f:
+            table = f.read().split()
+        eq(len(table), 1, "B's PASID table, filled by C's bind")
+        for n in (B, C):
+            d = dev_get(n)
+            eq(d["bonds-global"] + d["bonds-local"], 1, f"svamock{n} bonds")
+            bonds = d.get("bond", [])
+            eq(len(bonds), 1, f"svamock{n} lists the bond")
+            ok("pid" not in bonds[0], f"a pid for an exited process: {bonds[0]}")
+            eq(str(bonds[0]["pasid"]), table[0], "listed PASID")
+    finally:
+        os.close(fd)
+    for n in (B, C):
+        d = dev_get(n)
+        eq((d["bonds-global"], d["bonds-local"], d.get("bond", [])), (0, 0, []),
+           f"svamock{n} after close")
 
 
 @test

@@ -626,9 +626,12 @@ def add_dev(bits=None, group=None, enqcmd=None):
     next_id[0] += 1
     bits = bits if bits is not None else rng.choice([3, 4, 5, 8, 12, 16, 20])
     if group is None:
-        # A device joins a group only while nothing is attached in it.
+        # A device joins a group and translates what is attached in it;
+        # one narrower than what is attached is not this test's subject.
         groups = {d.group for d in model.devs.values()
-                  if d.group < 1000 and not model.group_bonds(d.group)}
+                  if d.group < 1000 and
+                  all(b.pasid < (1 << bits)
+                      for b in model.group_bonds(d.group))}
         group = rng.choice(sorted(groups) + [0, 0]) if groups else 0
     enqcmd = enqcmd if enqcmd is not None else rng.random() < 0.2
     text = f"{id_} {bits} {group}" + (" enqcmd" if enqcmd else "")
@@ -649,22 +652,34 @@ def del_dev(d):
     # devices of two widths and an ENQCMD device beside local ones.
     if d.id < FIRST_EXTRA_DEV:
         return
-    # Its users unbind first, as drivers do before a device goes. (Removal
-    # with bonds in place is the lifetime issue's subject, not this test's.)
-    for b in list(model.group_bonds(d.group)):
-        p = model.procs[b.pid]
-        for dev, bond_id in list(b.handles):
-            r = p.call("unbind", dev, bond_id)
-            if r[0]:
-                raise ModelError(f"unbind before removal failed: {r}")
-            count("unbind")
-        model.bonds.remove(b)
-    for p in model.procs.values():
-        p.call("close", d.id)
+    if rng.random() < 0.3:
+        # Its users unbind first, as drivers do before a device goes.
+        for b in list(model.group_bonds(d.group)):
+            p = model.procs[b.pid]
+            for dev, bond_id in list(b.handles):
+                r = p.call("unbind", dev, bond_id)
+                if r[0]:
+                    raise ModelError(f"unbind before removal failed: {r}")
+                count("unbind")
+            model.bonds.remove(b)
     got = sysfs(f"{SYS}/del_device", f"{d.id}")
     note(f"del_device {d.id}: {got}")
     if got:
         raise ModelError(f"del_device: errno {got}")
+    # The mock unbinds what was bound through the device's files. A bond
+    # its group-mates still hold passes to the first of them, with the
+    # claim of its PASID (a local one counts in the heir's pool).
+    mates = [x for x in model.group_devs(d.group) if x.id != d.id]
+    for b in list(model.group_bonds(d.group)):
+        b.handles = [(dev, bid) for dev, bid in b.handles if dev != d.id]
+        b.users = len(b.handles)
+        if not b.handles:
+            model.bonds.remove(b)
+        elif b.dev == d.id:
+            b.dev = mates[0].id
+            count("bond handed over")
+    for p in model.procs.values():
+        p.call("close", d.id)
     del model.devs[d.id]
     count("del_device")
 
@@ -711,14 +726,16 @@ def check():
             raise ModelError(f"dev-get lists unknown svamock{id_}")
         seen.add(id_)
         mine = [b for b in model.bonds if b.dev == id_]
+        # every device of a group translates, and counts, its bonds
+        grp = model.group_bonds(d.group)
         want = {
             "mode": d.mode, "pool-min": d.pool[0],
             # the effective pool: a narrower device may have joined since
             "pool-max": min(d.pool[1], model.group_width(d.group) - 1),
             "local-ok": 0 if d.enqcmd else 1,
             "group-max-pasids": model.group_width(d.group),
-            "bonds-global": sum(1 for b in mine if not b.local),
-            "bonds-local": sum(1 for b in mine if b.local),
+            "bonds-global": sum(1 for b in grp if not b.local),
+            "bonds-local": sum(1 for b in grp if b.local),
             "allocated": sum(1 for b in mine if b.local),
             "reserved": sum(l - f + 1 for f, (l, _) in d.resv.items()),
         }

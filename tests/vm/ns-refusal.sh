@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/vm/ns-refusal.sh BUILD_DIR: the iommu-pasid family answers only in
+# the initial network namespace and in the initial pid namespace (it names
+# processes by pid). From a new network namespace (unshare -n) and from a
+# new pid namespace (unshare -p -f), every kind of request, a do, a dump and
+# a write, is refused: pasidctl says why, in the kernel's words, and exits 3
+# ("not supported here"); on the wire (a raw socket, stress.py's Genl) the
+# do's ack and the dumps' NLMSG_DONE carry EOPNOTSUPP and that extack. The
+# same requests work from the initial namespaces. Runs in the test VM with
+# the mock loaded; needs CONFIG_NET_NS and CONFIG_PID_NS. TAP on stdout.
+set -u
+B=${1:?usage: ns-refusal.sh BUILD_DIR}
+P=$B/pasidctl
+HERE=$(cd "$(dirname "$0")" && pwd)
+# errno and extack of a do (global-get) and two dumps (dev-get, mm-get)
+PROBE="
+import sys
+sys.path.insert(0, '$HERE')
+import stress
+g = stress.Genl()
+for what, fn in (('global-get', lambda: g.do(stress.CMD_GLOBAL_GET)),
+                 ('dev-get dump', lambda: g.dump(stress.CMD_DEV_GET)),
+                 ('mm-get dump', lambda: g.dump(stress.CMD_MM_GET))):
+    try:
+        fn()
+        print(what, 0, '')
+    except stress.NlErr as e:
+        print(what, e.err, e.msg)
+"
+T=$(mktemp -d)
+n=0
+fail=0
+echo "TAP version 13"
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); fail=1; echo "not ok $n - $*"; }
+show() { sed 's/^/# /' "$@"; }
+
+echo "3401 20" > /sys/bus/svamock/new_device
+
+# The requests: a do, two dumps (one of them listing processes), a write.
+reqs=("global show" "dev show" "proc show" "dev show svamock/svamock3401"
+      "global set floor 1")
+
+for r in "${reqs[@]}"; do
+	# shellcheck disable=SC2086
+	if "$P" $r >"$T/out" 2>"$T/err"; then
+		ok "pasidctl $r works in the initial namespaces"
+	else
+		nok "pasidctl $r fails in the initial namespaces (exit $?)"
+		show "$T/err"
+	fi
+done
+
+refused() { # NAME "UNSHARE ARGS" WORD CONFIG
+	local name=$1 ns=$2 word=$3 cfg=$4 r rc
+	# shellcheck disable=SC2086
+	if ! unshare $ns true 2>"$T/err"; then
+		nok "unshare $ns works (the kernel needs CONFIG_$cfg)"
+		show "$T/err"
+		return
+	fi
+	for r in "${reqs[@]}"; do
+		# shellcheck disable=SC2086
+		unshare $ns "$P" -j $r >"$T/out" 2>"$T/err"
+		rc=$?
+		# Nothing listed: stdout is empty, or (a dump, -j) the empty
+		# document pasidctl closes its JSON with.
+		if [ $rc = 3 ] &&
+		   { [ ! -s "$T/out" ] || jq -e '[.dev, .proc] | map(. // [] | length) | add == 0' "$T/out" >/dev/null; } &&
+		   head -n1 "$T/err" | grep -qx "Error: iommu-pasid answers only in the initial $word namespace" &&
+		   sed -n 2p "$T/err" | jq -e '.error["exit-code"] == 3' >/dev/null; then
+			ok "from a new $name namespace, pasidctl $r is refused with the kernel's reason, exit 3"
+		else
+			nok "from a new $name namespace, pasidctl $r: exit $rc, want 3 with \"Error: iommu-pasid answers only in the initial $word namespace\""
+			show "$T/out" "$T/err"
+		fi
+	done
+	# shellcheck disable=SC2086
+	unshare $ns /usr/bin/python3 -c "$PROBE" >"$T/out" 2>&1
+	want="95 iommu-pasid answers only in the initial $word namespace"
+	for r in "global-get" "dev-get dump" "mm-get dump"; do
+		if grep -qx "$r $want" "$T/out"; then
+			ok "from a new $name namespace, a raw $r gets EOPNOTSUPP and the extack"
+		else
+			nok "from a new $name namespace, a raw $r: want \"$want\""
+			show "$T/out"
+		fi
+	done
+}
+refused network "-n" network NET_NS
+refused pid "-p -f" pid PID_NS
+
+# Nothing the refused writes tried changed anything.
+if "$P" -j global show | jq -e '.global.floor == 1' >/dev/null; then
+	ok "the refused writes changed nothing"
+else
+	nok "the refused writes changed something"
+fi
+echo 3401 > /sys/bus/svamock/del_device
+rm -rf "$T"
+echo "1..$n"
+exit $fail
