@@ -30,7 +30,7 @@ SELFTESTS := $(BUILD)/tests/iommu_sva_mock
 TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass \
 	$(BUILD)/tests/svamock-churn $(BUILD)/tests/nl-dump-shim.so
 
-.PHONY: all deps ensure-deps kernel kernel-export kernel-each tests check demo bench clean install
+.PHONY: all deps ensure-deps kernel kernel-export kernel-each tests check demo bench clean install install-files
 
 # pasidctl, the CLI: C with libnl-genl-3, libudev and json-c.
 CLI_LIBS := libnl-genl-3.0 libudev json-c
@@ -64,6 +64,11 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 
 install: $(PASIDCTL)
+	$(MAKE) --no-print-directory install-files
+
+# Installs what is built, without building: the CLI test installs the very
+# binary it tests (a sanitizer build too) with PASIDCTL=.
+install-files:
 	install -D -m 0755 $(PASIDCTL) $(DESTDIR)$(SBINDIR)/pasidctl
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/pasidctl/schema
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/

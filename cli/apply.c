@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <netlink/msg.h>
 
@@ -19,6 +20,8 @@
 
 /* The kernel keeps at most 32 reservations a device (IOMMU_PASID_MAX_RESV). */
 #define MAX_RESV 32
+/* The largest file apply reads (pasidctl-apply(8)). */
+#define APPLY_MAX_BYTES (1 << 20)
 
 /* what dev show prints and apply ignores */
 static const char *const readonly_keys[] = {
@@ -50,7 +53,7 @@ struct entry {
 	int64_t pool_min, pool_max;	/* -1: leave */
 	bool have_resv;
 	int nresv;
-	struct resv resv[MAX_RESV];
+	struct resv *resv;	/* nresv of them */
 };
 
 struct target {
@@ -106,6 +109,7 @@ static int get_u32(struct json_object *v, uint32_t max, int64_t *out)
 static int check_entry(struct pctx *ctx, const char *file, int i,
 		       struct json_object *o, struct entry *e)
 {
+	struct pmsg pm;
 	char msg[300];
 	int64_t a, b;
 
@@ -120,6 +124,10 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 		if (!strcmp(key, "handle")) {
 			if (!json_object_is_type(val, json_type_string))
 				return bad(ctx, file, i, "\"handle\" must be a string");
+			if (dev_handle_check(json_object_get_string(val), &pm)) {
+				snprintf(msg, sizeof(msg), "\"handle\": %s", pm.text);
+				return bad(ctx, file, i, msg);
+			}
 		} else if (!strcmp(key, "match")) {
 			if (!json_object_is_type(val, json_type_object) ||
 			    !json_object_object_length(val))
@@ -133,7 +141,13 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 					if (!json_object_is_type(mv, json_type_object))
 						return bad(ctx, file, i, "\"attr\" must be an object");
 					json_object_object_foreach(mv, ak, av) {
-						(void)ak;
+						/* a sysfs attribute of the device, not a path */
+						if (!dev_name_ok(ak, 256)) {
+							snprintf(msg, sizeof(msg),
+								 "\"attr\" key \"%.64s\" is not an attribute name (no '/', \".\" or \"..\")",
+								 ak);
+							return bad(ctx, file, i, msg);
+						}
 						if (!json_object_is_type(av, json_type_string))
 							return bad(ctx, file, i, "\"attr\" values must be strings");
 					}
@@ -146,10 +160,10 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 			uint32_t m;
 
 			if (!json_object_is_type(val, json_type_string) ||
-			    parse_mode(json_object_get_string(val), false, &m)) {
+			    parse_mode(json_object_get_string(val), false, &m, &pm)) {
 				snprintf(msg, sizeof(msg), "\"mode\": %s",
 					 json_object_is_type(val, json_type_string) ?
-					 perr_buf : "must be global, local or auto");
+					 pm.text : "must be global, local or auto");
 				return bad(ctx, file, i, msg);
 			}
 			e->mode = m;
@@ -168,6 +182,10 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 			if (json_object_array_length(val) > MAX_RESV)
 				return bad(ctx, file, i, "too many reservations: a device holds at most 32");
 			e->have_resv = true;
+			e->resv = calloc(json_object_array_length(val) ?: 1,
+					 sizeof(*e->resv));
+			if (!e->resv)
+				return perr(ctx, PE_KERNEL, "out of memory");
 			for (j = 0; j < json_object_array_length(val); j++) {
 				struct json_object *r = json_object_array_get_idx(val, j);
 				struct resv *rv = &e->resv[e->nresv];
@@ -195,9 +213,9 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 				rv->r.last = b;
 				label = jget_str(r, "label");
 				if (json_object_object_get(r, "label") &&
-				    (!label || parse_label(label))) {
+				    (!label || parse_label(label, &pm))) {
 					snprintf(msg, sizeof(msg), "resv[%zu]: %s", j,
-						 label ? perr_buf : "\"label\" must be a string");
+						 label ? pm.text : "\"label\" must be a string");
 					return bad(ctx, file, i, msg);
 				}
 				snprintf(rv->label, sizeof(rv->label), "%s", label ?: "");
@@ -388,19 +406,137 @@ static int apply_help(struct pctx *ctx, struct args *a)
 	return 0;
 }
 
+/*
+ * What json-c lets through even in strict mode: a NUL written inside a
+ * string (\u0000), which would cut a key or value there, and single-quoted
+ * strings. Returns what is wrong, or NULL.
+ */
+static const char *json_prescan(const char *buf, size_t len)
+{
+	bool in_str = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!in_str) {
+			if (buf[i] == '\'')
+				return "single quotes are not JSON";
+			in_str = buf[i] == '"';
+		} else if (buf[i] == '"') {
+			in_str = false;
+		} else if (buf[i] == '\\' && i + 1 < len) {
+			if (buf[i + 1] == 'u' && len - i >= 6 &&
+			    !memcmp(buf + i + 2, "0000", 4))
+				return "a string holds \\u0000";
+			i++;	/* the escaped character */
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Read @file (or stdin for "-") whole, at most APPLY_MAX_BYTES, and parse it
+ * as one strict JSON document: no comments, single quotes, trailing data,
+ * NUL bytes or invalid UTF-8.
+ */
+static int read_json_file(struct pctx *ctx, const char *file,
+			  struct json_object **root)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	enum json_tokener_error jerr;
+	struct json_tokener *tok;
+	size_t len = 0, cap = 65536, n, end;
+	char *buf = NULL, *nb;
+	const char *why;
+	struct stat st;
+	int ret;
+
+	*root = NULL;
+	if (!f)
+		return perr(ctx, PE_USAGE, "cannot open %s: %s", file, strerror(errno));
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		ret = perr(ctx, PE_USAGE, "%s is a directory, not a JSON file", file);
+		goto out;
+	}
+	for (;;) {
+		if (!buf || len == cap) {
+			if (buf)
+				cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				ret = perr(ctx, PE_KERNEL, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (len > APPLY_MAX_BYTES) {
+			ret = perr(ctx, PE_USAGE, "%s is larger than %d bytes", file,
+				   APPLY_MAX_BYTES);
+			goto out;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		ret = perr(ctx, PE_USAGE, "cannot read %s: %s", file, strerror(errno));
+		goto out;
+	}
+	if (memchr(buf, '\0', len)) {
+		ret = perr(ctx, PE_USAGE, "%s: not valid JSON: it holds a NUL byte", file);
+		goto out;
+	}
+	buf[len] = '\0';
+	why = json_prescan(buf, len);
+	if (why) {
+		ret = perr(ctx, PE_USAGE, "%s: not valid JSON: %s", file, why);
+		goto out;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		ret = perr(ctx, PE_KERNEL, "out of memory");
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	*root = json_tokener_parse_ex(tok, buf, len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue)
+		jerr = json_tokener_error_parse_eof;
+	if (jerr != json_tokener_success) {
+		ret = perr(ctx, PE_USAGE, "%s: not valid JSON: %s", file,
+			   json_tokener_error_desc(jerr));
+		goto out;
+	}
+	/* One document: only blanks may follow it. */
+	while (end < len && strchr(" \t\r\n", buf[end]))
+		end++;
+	if (end < len) {
+		ret = perr(ctx, PE_USAGE, "%s: not valid JSON: data after the document, at byte %zu",
+			   file, end);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret) {
+		json_object_put(*root);
+		*root = NULL;
+	}
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 static int apply(struct pctx *ctx, struct args *a)
 {
 	struct json_object *root = NULL, *devs, *famdevs = NULL, *v;
 	struct entry *ents = NULL;
 	struct target *tg = NULL;
-	int nent, ntg = 0, i, j, ret, made = 0;
+	int nent = 0, ntg = 0, i, j, ret, made = 0;
 	struct plan p = { .ctx = ctx };
 	const char *file = NULL, *w;
-	enum json_tokener_error jerr;
-	struct json_tokener *tok;
-	char buf[65536];
-	size_t n;
-	FILE *f;
 
 	while ((w = args_next(a))) {
 		if (!strcmp(w, "--dry-run") || !strcmp(w, "dry-run"))
@@ -412,25 +548,13 @@ static int apply(struct pctx *ctx, struct args *a)
 	}
 	if (!file)
 		return perr(ctx, PE_USAGE, "apply needs a file (or - for stdin)");
+	if (!strcmp(file, "-") && ctx->batch_stdin)
+		return perr(ctx, PE_USAGE, "apply - cannot read stdin: the batch is read from it");
 
 	/* read and check the whole file before anything else */
-	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	if (!f)
-		return perr(ctx, PE_USAGE, "cannot open %s: %s", file, strerror(errno));
-	tok = json_tokener_new();
-	do {
-		n = fread(buf, 1, sizeof(buf), f);
-		root = json_tokener_parse_ex(tok, buf, n);
-		jerr = json_tokener_get_error(tok);
-	} while (jerr == json_tokener_continue && n == sizeof(buf));
-	if (jerr == json_tokener_continue)
-		jerr = json_tokener_error_parse_eof;
-	json_tokener_free(tok);
-	if (f != stdin)
-		fclose(f);
-	if (jerr != json_tokener_success)
-		return perr(ctx, PE_USAGE, "%s: not valid JSON: %s", file,
-			    json_tokener_error_desc(jerr));
+	ret = read_json_file(ctx, file, &root);
+	if (ret)
+		return ret;
 	ret = -PE_USAGE;
 	if (!json_object_is_type(root, json_type_object)) {
 		bad(ctx, file, -1, "the top level must be an object");
@@ -563,6 +687,8 @@ static int apply(struct pctx *ctx, struct args *a)
 	}
 out:
 	free(tg);
+	for (i = 0; ents && i < nent; i++)
+		free(ents[i].resv);
 	free(ents);
 	if (famdevs)
 		json_object_put(famdevs);

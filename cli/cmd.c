@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libudev.h>
 
@@ -59,6 +60,10 @@ int run_cmd(struct pctx *ctx, const struct cmd *tbl, struct args *a,
 	for (i = 1; tbl[i].fn; i++) {
 		if (!strcmp(tbl[i].name, w)) {
 			args_next(a);
+			/* help takes no words: "dev help extra" is a mistake */
+			if (!strcmp(w, "help") && !args_done(a))
+				return perr(ctx, PE_USAGE, "help takes no arguments, not \"%s\"",
+					    args_peek(a));
 			return tbl[i].fn(ctx, a);
 		}
 	}
@@ -90,34 +95,88 @@ int run_args(struct pctx *ctx, int argc, char **argv)
  * Every line of @file is a command without "pasidctl". Without -f the
  * batch stops at the first failed line; any failure makes it exit 4.
  */
+/*
+ * Read one line of at most BATCH_LINE_MAX bytes into @buf: 1 for a line, 0
+ * at the end, -EIO on a read error, -E2BIG for a longer line, which ends the
+ * batch (its end may never come). *@len counts every byte read, NULs
+ * included.
+ */
+static int read_line(FILE *f, char *buf, size_t *len)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF) {
+		if (n == BATCH_LINE_MAX)
+			return -E2BIG;
+		buf[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	*len = n;
+	if (ferror(f))
+		return -EIO;
+	return n ? 1 : 0;
+}
+
 int run_batch(struct pctx *ctx, const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	char *line = NULL, *argv[64];
-	int lineno = 0, failed = 0, ret = 0;
-	size_t cap = 0;
+	int lineno = 0, failed = 0, ret = 0, got;
+	char *line, *argv[64];
+	struct stat st;
+	size_t len;
 
 	if (!f)
 		return perr(ctx, PE_USAGE, "cannot open batch file %s: %s", file,
 			    strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		if (f != stdin)
+			fclose(f);
+		return perr(ctx, PE_USAGE, "batch file %s is a directory", file);
+	}
+	line = malloc(BATCH_LINE_MAX + 1);
+	if (!line) {
+		if (f != stdin)
+			fclose(f);
+		return perr(ctx, PE_KERNEL, "out of memory");
+	}
+	ctx->batch_stdin = f == stdin;
+	while ((got = read_line(f, line, &len))) {
+		struct pmsg pm;
 		char shown[128];
 		int argc;
 
 		lineno++;
+		if (got == -EIO || got == -E2BIG) {
+			if (got == -EIO)
+				perr(ctx, PE_USAGE, "cannot read batch file %s: %s",
+				     file, strerror(errno ?: EIO));
+			else
+				perr(ctx, PE_USAGE, "%s:%d: the line is longer than %d bytes; the batch ends here",
+				     file, lineno, BATCH_LINE_MAX);
+			failed++;
+			break;
+		}
 		/* the line as written, for the message if it fails */
 		snprintf(shown, sizeof(shown), "%s", line);
 		shown[strcspn(shown, "\n")] = '\0';
-		argc = split_line(line, argv, 64);
-		if (argc < 0) {
-			perr(ctx, PE_USAGE, "%s:%d: %s", file, lineno, perr_buf);
+		if (strlen(line) != len) {
+			perr(ctx, PE_USAGE, "%s:%d: the line holds a NUL byte", file,
+			     lineno);
+			ret = -PE_USAGE;
+		} else if ((argc = split_line(line, argv, 64, &pm)) < 0) {
+			perr(ctx, PE_USAGE, "%s:%d: %s", file, lineno, pm.text);
 			ret = -PE_USAGE;
 		} else if (argc == 0) {
 			continue;
 		} else {
 			ret = run_args(ctx, argc, argv);
 		}
-		fflush(stdout);
+		if (fflush(stdout) && !ret)
+			ret = perr(ctx, PE_USAGE, "writing the output: %s",
+				   strerror(errno));
 		if (ret) {
 			failed++;
 			fprintf(stderr, "Error: batch line %d failed: %s\n", lineno,
@@ -129,6 +188,6 @@ int run_batch(struct pctx *ctx, const char *file)
 	free(line);
 	if (f != stdin)
 		fclose(f);
+	ctx->batch_stdin = false;
 	return failed ? -PE_PARTIAL : 0;
 }
-

@@ -49,7 +49,7 @@ int dev_get_one(struct pctx *ctx, const struct devref *d,
 
 	*out = NULL;
 	if (!msg || put_dev(msg, d))
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	return pnl_do(ctx, msg, AS_DEV, keep_obj, out);
 }
 
@@ -62,7 +62,7 @@ int dev_do_set(struct pctx *ctx, const struct devref *d, int mode,
 	    (mode >= 0 && nla_put_u32(msg, IOMMU_PASID_A_DEV_MODE, mode)) ||
 	    (pool && (nla_put_u32(msg, IOMMU_PASID_A_DEV_POOL_MIN, pool->first) ||
 		      nla_put_u32(msg, IOMMU_PASID_A_DEV_POOL_MAX, pool->last))))
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	return pnl_do(ctx, msg, AS_DEV, NULL, NULL);
 }
 
@@ -75,7 +75,7 @@ static int range_op(struct pctx *ctx, uint8_t cmd, const struct devref *d,
 	    (r && (nla_put_u32(msg, IOMMU_PASID_A_DEV_FIRST, r->first) ||
 		   nla_put_u32(msg, IOMMU_PASID_A_DEV_LAST, r->last))) ||
 	    (label && nla_put_string(msg, IOMMU_PASID_A_DEV_LABEL, label)))
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	return pnl_do(ctx, msg, AS_DEV, NULL, NULL);
 }
 
@@ -159,7 +159,7 @@ static int dev_show(struct pctx *ctx, struct args *a)
 		if (!strcmp(w, "mode")) {
 			if (!(w = kw_value(ctx, a, "mode")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_mode(w, false, &mode));
+			PARSE(ctx, parse_mode, w, false, &mode);
 			s.mode = mode;
 		} else if (!strcmp(w, "reserved")) {
 			s.reserved = true;
@@ -188,7 +188,7 @@ static int dev_show(struct pctx *ctx, struct args *a)
 	struct nl_msg *msg = pnl_new(ctx, IOMMU_PASID_CMD_DEV_GET, NLM_F_DUMP);
 
 	if (!msg || (s.mode >= 0 && nla_put_u32(msg, IOMMU_PASID_A_DEV_MODE, s.mode)))
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	out_list_begin(&s.l, ctx, "dev");
 	s.printed = json_object_new_array();
 	ret = pnl_dump(ctx, msg, AS_DEV, show_one, &s, dev_seen);
@@ -213,12 +213,12 @@ static int dev_set(struct pctx *ctx, struct args *a)
 		if (!strcmp(w, "mode")) {
 			if (!(w = kw_value(ctx, a, "mode")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_mode(w, false, &m));
+			PARSE(ctx, parse_mode, w, false, &m);
 			mode = m;
 		} else if (!strcmp(w, "pool")) {
 			if (!(w = kw_value(ctx, a, "pool")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_range(w, &pool));
+			PARSE(ctx, parse_range, w, &pool);
 			have_pool = true;
 		} else {
 			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for dev set", w);
@@ -235,6 +235,7 @@ static int dev_set(struct pctx *ctx, struct args *a)
 static int dev_reserve(struct pctx *ctx, struct args *a)
 {
 	struct range r[MAX_RANGES];
+	struct pmsg pm;
 	const char *w, *label = NULL;
 	struct devref d;
 	int n = 0, i, ret;
@@ -246,13 +247,13 @@ static int dev_reserve(struct pctx *ctx, struct args *a)
 		if (!strcmp(w, "range")) {
 			if (!(w = kw_value(ctx, a, "range")))
 				return -PE_USAGE;
-			n = parse_range_list(w, r, MAX_RANGES);
+			n = parse_range_list(w, r, MAX_RANGES, &pm);
 			if (n < 0)
-				return perr(ctx, PE_USAGE, "%s", perr_buf);
+				return perr(ctx, PE_USAGE, "%s", pm.text);
 		} else if (!strcmp(w, "label")) {
 			if (!(label = kw_value(ctx, a, "label")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_label(label));
+			PARSE(ctx, parse_label, label);
 		} else {
 			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for dev reserve", w);
 		}
@@ -297,12 +298,12 @@ static int dev_release(struct pctx *ctx, struct args *a)
 		if (!strcmp(w, "range")) {
 			if (!(w = kw_value(ctx, a, "range")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_range(w, &r));
+			PARSE(ctx, parse_range, w, &r);
 			have_range = true;
 		} else if (!strcmp(w, "label")) {
 			if (!(label = kw_value(ctx, a, "label")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_label(label));
+			PARSE(ctx, parse_label, label);
 		} else {
 			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for dev release", w);
 		}

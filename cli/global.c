@@ -59,7 +59,7 @@ static int global_show(struct pctx *ctx, struct args *a)
 		return ret;
 	msg = pnl_new(ctx, IOMMU_PASID_CMD_GLOBAL_GET, 0);
 	if (!msg)
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	return pnl_do(ctx, msg, AS_GLOBAL, global_print, NULL);
 }
 
@@ -76,7 +76,7 @@ static int global_set(struct pctx *ctx, struct args *a)
 			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for global set", w);
 		if (!(w = kw_value(ctx, a, "floor")))
 			return -PE_USAGE;
-		PARSE(ctx, parse_u32(w, PASID_MAX, &floor));
+		PARSE(ctx, parse_u32, w, PASID_MAX, &floor);
 		if (!floor)
 			return perr(ctx, PE_USAGE, "floor must be 1-%u, not 0", PASID_MAX);
 		have_floor = true;
@@ -88,7 +88,7 @@ static int global_set(struct pctx *ctx, struct args *a)
 		return ret;
 	msg = pnl_new(ctx, IOMMU_PASID_CMD_GLOBAL_SET, 0);
 	if (!msg || nla_put_u32(msg, IOMMU_PASID_A_GLOBAL_FLOOR, floor))
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	return pnl_do(ctx, msg, AS_GLOBAL, NULL, NULL);
 }
 

@@ -13,6 +13,43 @@
 
 #include "pasidctl.h"
 
+/*
+ * The exit status @status, unless the output could not be written: a full
+ * disk or a closed pipe must not look like success to a script.
+ */
+static int out_done(int status)
+{
+	if ((fflush(stdout) || ferror(stdout)) && !status) {
+		fprintf(stderr, "Error: writing the output: %s\n",
+			strerror(errno ?: EIO));
+		return PE_USAGE;
+	}
+	return status;
+}
+
+/* A bad option, named as it was written ("--json=1", "-x"). */
+static void bad_option(struct pctx *ctx, const char *word, int opt)
+{
+	const char *eq;
+
+	if (word && !strncmp(word, "--", 2)) {
+		eq = strchr(word, '=');
+		if (eq && opt)
+			perr(ctx, PE_USAGE, "option \"%.*s\" takes no value",
+			     (int)(eq - word), word);
+		else if (opt)
+			perr(ctx, PE_USAGE, "option \"%s\" needs a value", word);
+		else
+			perr(ctx, PE_USAGE, "unknown option \"%s\"; try \"pasidctl -h\"",
+			     word);
+	} else if (opt == 'b') {
+		perr(ctx, PE_USAGE, "option \"-b\" needs a value");
+	} else {
+		perr(ctx, PE_USAGE, "unknown option \"-%c\"; try \"pasidctl -h\"",
+		     opt ?: '?');
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -54,18 +91,12 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("pasidctl %s (iommu-pasid family version 1, JSON format-version %d)\n",
 			       PASIDCTL_VERSION, PASIDCTL_FORMAT_VERSION);
-			return 0;
+			return out_done(0);
 		case 'h':
 			usage(stdout);
-			return 0;
+			return out_done(0);
 		default:
-			if (optopt && c == '?' && strchr("b", optopt))
-				perr(&ctx, PE_USAGE, "option \"-%c\" needs a value", optopt);
-			else if (optopt)
-				perr(&ctx, PE_USAGE, "unknown option \"-%c\"; try \"pasidctl -h\"", optopt);
-			else
-				perr(&ctx, PE_USAGE, "unknown option \"%s\"; try \"pasidctl -h\"",
-				     argv[optind - 1]);
+			bad_option(&ctx, argv[optind - 1], optopt);
 			return PE_USAGE;
 		}
 	}
@@ -83,12 +114,8 @@ int main(int argc, char **argv)
 		udev_hwdb_unref(ctx.hwdb);
 	if (ctx.udev)
 		udev_unref(ctx.udev);
-	if (fflush(stdout) && !ret) {
-		fprintf(stderr, "Error: writing the output: %s\n", strerror(errno));
-		return PE_USAGE;
-	}
 	/* internal errors (-ENOMEM, -EIO) count as refusals */
 	if (ret < -PE_PARTIAL)
-		return PE_KERNEL;
-	return -ret;
+		ret = -PE_KERNEL;
+	return out_done(-ret);
 }

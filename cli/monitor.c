@@ -87,11 +87,11 @@ static void print_event(struct pctx *ctx, const char *name,
 		struct json_object *arr, *b;
 
 		printf("%s pid %lld comm %s", name, (long long)jget_int(msg, "pid", 0),
-		       jget_str(msg, "comm") ?: "?");
+		       tsafe(jget_str(msg, "comm")) ?: "?");
 		if (json_object_object_get_ex(msg, "bond", &arr) &&
 		    (b = json_object_array_get_idx(arr, 0)))
 			printf(" bond %s pasid %lld kind %s users %lld",
-			       jget_str(b, "handle") ?: "?",
+			       tsafe(jget_str(b, "handle")) ?: "?",
 			       (long long)jget_int(b, "pasid", 0),
 			       jget_str(b, "kind") ?: "?",
 			       (long long)jget_int(b, "users", 0));
@@ -102,13 +102,24 @@ static void print_event(struct pctx *ctx, const char *name,
 
 static int on_event(struct nl_msg *msg, void *arg)
 {
-	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct pctx *ctx = arg;
+	struct genlmsghdr *g;
 	struct json_object *o;
 
+	/* Only the family's own notifications, whole. */
+	if (nlh->nlmsg_type != ctx->family || !genlmsg_valid_hdr(nlh, 0))
+		return NL_SKIP;
+	g = nlmsg_data(nlh);
 	if (g->cmd > IOMMU_PASID_CMD_MAX || !events[g->cmd].name)
 		return NL_SKIP;
 	o = pnl_to_json(ctx, msg, events[g->cmd].attrset);
+	if (!o) {
+		fflush(stdout);
+		fprintf(stderr, "Warning: a malformed %s notification was skipped\n",
+			events[g->cmd].name);
+		return NL_SKIP;
+	}
 	print_event(ctx, events[g->cmd].name, o);
 	json_object_put(o);
 	return NL_OK;
@@ -129,6 +140,7 @@ static int monitor_help(struct pctx *ctx, struct args *a)
 static int monitor(struct pctx *ctx, struct args *a)
 {
 	uint32_t rcvbuf = MONITOR_RCVBUF;
+	struct pmsg pm;
 	struct pollfd pfd[2];
 	struct nl_cb *cb;
 	const char *w;
@@ -138,7 +150,7 @@ static int monitor(struct pctx *ctx, struct args *a)
 	while ((w = args_next(a))) {
 		if (!strcmp(w, "rcvbuf")) {
 			w = args_next(a);
-			if (!w || parse_u32(w, 1U << 30, &rcvbuf) || rcvbuf < 4096)
+			if (!w || parse_u32(w, 1U << 30, &rcvbuf, &pm) || rcvbuf < 4096)
 				return perr(ctx, PE_USAGE, "rcvbuf needs a size from 4096 to %u bytes",
 					    1U << 30);
 		} else {

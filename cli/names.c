@@ -5,6 +5,7 @@
  * touches libudev is here. libudev reads sysfs and the hwdb file directly, so
  * this works without a udev daemon (as in the test VM).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -90,17 +91,73 @@ static int find_bare(struct pctx *ctx, const char *name, struct devref *d)
 }
 
 /*
+ * A bus or device name as sysfs has it: printable, without blanks or '/',
+ * and not "." or "..", which would name a directory rather than a device.
+ */
+bool dev_name_ok(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	const char *p;
+
+	if (!n || n >= max || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (p = s; *p; p++)
+		if (!isgraph((unsigned char)*p) || *p == '/')
+			return false;
+	return true;
+}
+
+/*
+ * Is @s a device handle by its form alone: a device node or sysfs path
+ * (absolute), BUS/NAME, a PCI address or a bare NAME? Checked before any
+ * lookup, so that a file of handles is refused before netlink is opened.
+ */
+int dev_handle_check(const char *s, struct pmsg *m)
+{
+	const char *slash;
+	char bus[64];
+	size_t blen;
+
+	if (!s || !*s) {
+		snprintf(m->text, sizeof(m->text), "empty device name");
+		return -PE_USAGE;
+	}
+	if (s[0] == '/') {
+		if (strlen(s) < PATH_MAX)
+			return 0;
+		snprintf(m->text, sizeof(m->text), "device path is too long");
+		return -PE_USAGE;
+	}
+	slash = strchr(s, '/');
+	blen = slash ? (size_t)(slash - s) : 0;
+	if (slash && blen < sizeof(bus)) {
+		memcpy(bus, s, blen);
+		bus[blen] = '\0';
+	}
+	if (slash ? blen >= sizeof(bus) || !dev_name_ok(bus, sizeof(bus)) ||
+		    !dev_name_ok(slash + 1, sizeof(((struct devref *)0)->name)) :
+		    !dev_name_ok(s, sizeof(((struct devref *)0)->name))) {
+		snprintf(m->text, sizeof(m->text),
+			 "bad device handle \"%.64s\" (want BUS/NAME, a PCI address, a device name or path)",
+			 s);
+		return -PE_USAGE;
+	}
+	return 0;
+}
+
+/*
  * Resolve @s: BUS/NAME, a PCI address with or without domain, a device name
  * found on one bus, a sysfs path, or a /dev node.
  */
 int dev_resolve(struct pctx *ctx, const char *s, struct devref *d)
 {
+	struct pmsg pm;
 	char pci[32];
 	const char *slash;
 
 	memset(d, 0, sizeof(*d));
-	if (!s || !*s)
-		return perr(ctx, PE_USAGE, "empty device name");
+	if (dev_handle_check(s, &pm))
+		return perr(ctx, PE_USAGE, "%s", pm.text);
 	if (s[0] == '/') {
 		struct udev_device *u = NULL;
 		char real[PATH_MAX];

@@ -97,6 +97,57 @@ static const struct aset asets[] = {
 static const struct aset resv_set = { resv_attrs, IOMMU_PASID_A_RESV_MAX };
 static const struct aset bond_set = { bond_attrs, IOMMU_PASID_A_BOND_MAX };
 
+/* The longest string attribute pasidctl takes from the kernel. */
+#define STR_MAX 256
+
+/*
+ * The libnl policy of an attribute set, made from its table above, so the
+ * types are written once: every attribute of a reply is checked against it
+ * before its value is read.
+ */
+static void make_policy(const struct aset *set, struct nla_policy *pol)
+{
+	int t;
+
+	for (t = 0; t <= set->max; t++) {
+		memset(&pol[t], 0, sizeof(pol[t]));
+		if (!set->a[t].name)
+			continue;
+		switch (set->a[t].type) {
+		case T_STR:
+			pol[t].type = NLA_STRING;
+			pol[t].maxlen = STR_MAX;
+			break;
+		case T_RESV:
+		case T_BOND:
+			pol[t].type = NLA_NESTED;
+			break;
+		default:
+			pol[t].type = NLA_U32;
+			pol[t].minlen = pol[t].maxlen = sizeof(uint32_t);
+			break;
+		}
+	}
+}
+
+/* Are the attributes at @head valid for @set? */
+static bool attrs_valid(const struct aset *set, struct nlattr *head, int len)
+{
+	struct nla_policy pol[64];
+	struct nlattr *nla;
+	int rem;
+
+	if (set->max >= (int)(sizeof(pol) / sizeof(pol[0])))
+		return false;
+	make_policy(set, pol);
+	if (nla_validate(head, len, set->max, pol))
+		return false;
+	/* Nor may bytes be left that make no attribute (libnl skips them). */
+	nla_for_each_attr(nla, head, len, rem)
+		;
+	return rem <= 0;
+}
+
 /* "bus/name" as a "handle" key first, when both halves are present. */
 static void add_handle(struct json_object *o)
 {
@@ -110,13 +161,23 @@ static void add_handle(struct json_object *o)
 	json_object_object_add(o, "handle", json_object_new_string(h));
 }
 
+/*
+ * The attributes at @head as a JSON object keyed by their spec names, or
+ * NULL if any of them is malformed (short, unterminated, too long), at any
+ * depth: a reply that fails validation is an error, never a garbage value.
+ */
 static struct json_object *attrs_to_json(const struct aset *set,
 					 struct nlattr *head, int len)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o;
 	struct nlattr *nla;
 	int rem;
 
+	if (len < 0 || !attrs_valid(set, head, len))
+		return NULL;
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
 	/* handle first, so it leads in the output */
 	json_object_object_add(o, "handle", NULL);
 	nla_for_each_attr(nla, head, len, rem) {
@@ -129,14 +190,10 @@ static struct json_object *attrs_to_json(const struct aset *set,
 		d = &set->a[t];
 		switch (d->type) {
 		case T_U32:
-			if (nla_len(nla) < (int)sizeof(uint32_t))
-				break;	/* malformed: leave it out */
 			json_object_object_add(o, d->name,
 					       json_object_new_int64(nla_get_u32(nla)));
 			break;
 		case T_BOOL:	/* a u32 that is 0 or 1 */
-			if (nla_len(nla) < (int)sizeof(uint32_t))
-				break;
 			json_object_object_add(o, d->name,
 					       json_object_new_int(!!nla_get_u32(nla)));
 			break;
@@ -154,12 +211,16 @@ static struct json_object *attrs_to_json(const struct aset *set,
 			break;
 		case T_RESV:
 		case T_BOND:
+			sub = attrs_to_json(d->type == T_RESV ? &resv_set : &bond_set,
+					    nla_data(nla), nla_len(nla));
+			if (!sub) {
+				json_object_put(o);
+				return NULL;
+			}
 			if (!json_object_object_get_ex(o, d->name, &arr)) {
 				arr = json_object_new_array();
 				json_object_object_add(o, d->name, arr);
 			}
-			sub = attrs_to_json(d->type == T_RESV ? &resv_set : &bond_set,
-					    nla_data(nla), nla_len(nla));
 			json_object_array_add(arr, sub);
 			break;
 		}
@@ -170,12 +231,18 @@ static struct json_object *attrs_to_json(const struct aset *set,
 	return o;
 }
 
+/*
+ * A family message as JSON, or NULL if it is malformed: too short for its
+ * generic netlink header, or with attributes that fail validation.
+ */
 struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
 			       int attrset)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 
-	(void)ctx;
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    (ctx->family && nlh->nlmsg_type != ctx->family))
+		return NULL;
 	return attrs_to_json(&asets[attrset], genlmsg_attrdata(nlmsg_data(nlh), 0),
 			     genlmsg_attrlen(nlmsg_data(nlh), 0));
 }
@@ -213,10 +280,14 @@ struct req {
 
 static void take_extack(struct req *r, struct nlattr *tlvs, int len)
 {
+	static const struct nla_policy pol[NLMSGERR_ATTR_MAX + 1] = {
+		[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING, .maxlen = 1024 },
+		[NLMSGERR_ATTR_OFFS] = { .type = NLA_U32 },
+	};
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	struct pctx *ctx = r->ctx;
 
-	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, tlvs, len, NULL))
+	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, tlvs, len, pol))
 		return;
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(ctx->kmsg, sizeof(ctx->kmsg), "%s",
@@ -226,20 +297,43 @@ static void take_extack(struct req *r, struct nlattr *tlvs, int len)
 				     nla_get_u32(tb[NLMSGERR_ATTR_OFFS]));
 }
 
+/* A kernel error code: 0 or a negative errno, anything else is garbage. */
+static int kernel_errno(int error)
+{
+	if (error > 0 || error < -4095)
+		return EPROTO;
+	return -error;
+}
+
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct req *r = arg;
-	int ack_len = NLMSG_HDRLEN + sizeof(*e);
+	size_t ack_len = NLMSG_HDRLEN + sizeof(*e);
 
 	(void)nla;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		ack_len += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
-		take_extack(r, (struct nlattr *)((char *)nlh + ack_len),
-			    (int)nlh->nlmsg_len - ack_len);
-	r->err = -e->error;
 	r->done = true;
+	if (nlh->nlmsg_len < ack_len) {
+		r->err = EPROTO;
+		return NL_STOP;
+	}
+	/*
+	 * Without NLM_F_CAPPED the request follows the error, and the extack
+	 * after it; its length is the kernel's word, so check it against
+	 * what was received before skipping it.
+	 */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN ||
+		    e->msg.nlmsg_len - NLMSG_HDRLEN > nlh->nlmsg_len - ack_len)
+			goto out;
+		ack_len += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	}
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && ack_len < nlh->nlmsg_len)
+		take_extack(r, (struct nlattr *)((char *)nlh + ack_len),
+			    nlh->nlmsg_len - ack_len);
+out:
+	r->err = kernel_errno(e->error);
+	/* an error of 0 is the ACK of a do request */
 	return NL_STOP;
 }
 
@@ -252,8 +346,8 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
 		int err = *(int *)nlmsg_data(nlh);
 
-		if (err < 0) {
-			r->err = -err;
+		if (err) {
+			r->err = kernel_errno(err);
 			if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
 				take_extack(r, (struct nlattr *)((char *)nlmsg_data(nlh) + sizeof(int)),
 					    nlh->nlmsg_len - NLMSG_HDRLEN - sizeof(int));
@@ -290,6 +384,11 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	if (!r->cb || r->cberr)
 		return NL_OK;
 	o = pnl_to_json(r->ctx, msg, r->attrset);
+	if (!o) {
+		r->cberr = perr(r->ctx, PE_KERNEL, "a malformed reply from the kernel (message type %u)",
+				nlmsg_hdr(msg)->nlmsg_type);
+		return NL_OK;
+	}
 	if (!r->seen || !r->seen(o, r->arg))
 		ret = r->cb(r->ctx, o, r->arg);
 	json_object_put(o);
@@ -309,16 +408,31 @@ static void nl_setopt(struct pctx *ctx, int opt)
 
 struct fam {
 	int id, version, mcgrp;
+	bool bad;
 };
 
 static int on_family(struct nl_msg *msg, void *arg)
 {
+	static const struct nla_policy pol[CTRL_ATTR_MAX + 1] = {
+		[CTRL_ATTR_FAMILY_ID] = { .type = NLA_U16 },
+		[CTRL_ATTR_FAMILY_NAME] = { .type = NLA_STRING, .maxlen = GENL_NAMSIZ },
+		[CTRL_ATTR_VERSION] = { .type = NLA_U32 },
+		[CTRL_ATTR_MCAST_GROUPS] = { .type = NLA_NESTED },
+	};
+	static const struct nla_policy gpol[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
+		[CTRL_ATTR_MCAST_GRP_NAME] = { .type = NLA_STRING, .maxlen = GENL_NAMSIZ },
+		[CTRL_ATTR_MCAST_GRP_ID] = { .type = NLA_U32 },
+	};
 	struct nlattr *tb[CTRL_ATTR_MAX + 1], *g;
 	struct fam *f = arg;
 	int rem;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL))
+	if (nlmsg_hdr(msg)->nlmsg_type != GENL_ID_CTRL ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX,
+			  (struct nla_policy *)pol)) {
+		f->bad = true;
 		return NL_SKIP;
+	}
 	if (tb[CTRL_ATTR_FAMILY_ID])
 		f->id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	if (tb[CTRL_ATTR_VERSION])
@@ -328,7 +442,8 @@ static int on_family(struct nl_msg *msg, void *arg)
 	nla_for_each_nested(g, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
 		struct nlattr *gb[CTRL_ATTR_MCAST_GRP_MAX + 1];
 
-		if (nla_parse_nested(gb, CTRL_ATTR_MCAST_GRP_MAX, g, NULL))
+		if (nla_parse_nested(gb, CTRL_ATTR_MCAST_GRP_MAX, g,
+				     (struct nla_policy *)gpol))
 			continue;
 		if (gb[CTRL_ATTR_MCAST_GRP_NAME] && gb[CTRL_ATTR_MCAST_GRP_ID] &&
 		    !strcmp(nla_get_string(gb[CTRL_ATTR_MCAST_GRP_NAME]),
@@ -338,10 +453,23 @@ static int on_family(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* A callback set of our own, cloned from the socket's. */
+static struct nl_cb *sock_cb(struct pctx *ctx)
+{
+	/* nl_socket_get_cb() hands out a reference of its own */
+	struct nl_cb *s = nl_socket_get_cb(ctx->sk), *cb;
+
+	if (!s)
+		return NULL;
+	cb = nl_cb_clone(s);
+	nl_cb_put(s);
+	return cb;
+}
+
 static int run_req(struct pctx *ctx, struct req *r, struct nl_msg *msg,
 		   bool dump)
 {
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(ctx->sk));
+	struct nl_cb *cb = sock_cb(ctx);
 	int ret;
 
 	if (!cb)
@@ -409,7 +537,11 @@ int pnl_family_present(struct pctx *ctx)
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0, 0,
 		    CTRL_CMD_GETFAMILY, 1);
 	nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, IOMMU_PASID_FAMILY_NAME);
-	cb = nl_cb_clone(nl_socket_get_cb(ctx->sk));
+	cb = sock_cb(ctx);
+	if (!cb) {
+		nlmsg_free(msg);
+		return perr(ctx, PE_KERNEL, "out of memory");
+	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_family, &f);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &r);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &r);
@@ -421,6 +553,8 @@ int pnl_family_present(struct pctx *ctx)
 	if (r.err && r.err != ENOENT)
 		return perr(ctx, PE_NOTSUP, "cannot query the generic netlink controller: %s",
 			    strerror(r.err));
+	if (f.bad)
+		return perr(ctx, PE_NOTSUP, "a malformed reply from the generic netlink controller");
 	if (!f.id)
 		return 1;
 	ctx->family = f.id;
@@ -473,13 +607,24 @@ struct nl_msg *pnl_new(struct pctx *ctx, uint8_t cmd, int flags)
 	return msg;
 }
 
+/* A request that could not be built: frees @msg, reports, returns -class. */
+int pnl_build_failed(struct pctx *ctx, struct nl_msg *msg)
+{
+	if (msg)
+		nlmsg_free(msg);
+	return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+}
+
 /* Send a do request; @cb sees the reply object, if any. Frees @msg. */
 int pnl_do(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 	  void *arg)
 {
 	struct req r = { .ctx = ctx, .attrset = attrset, .cb = cb, .arg = arg };
-	int ret = run_req(ctx, &r, msg, false);
+	int ret;
 
+	if (!msg)
+		return pnl_build_failed(ctx, NULL);
+	ret = run_req(ctx, &r, msg, false);
 	nlmsg_free(msg);
 	return r.cberr ? r.cberr : ret;
 }
@@ -495,6 +640,8 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 {
 	int tries, ret = 0;
 
+	if (!msg)
+		return pnl_build_failed(ctx, NULL);
 	for (tries = 0; tries < 4; tries++) {
 		struct req r = { .ctx = ctx, .attrset = attrset, .cb = cb,
 				 .arg = arg, .seen = tries ? seen : NULL };

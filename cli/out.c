@@ -37,6 +37,32 @@ const char *jget_str(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/*
+ * @s for a terminal: control characters (which could retitle it or forge
+ * lines; process names and arguments are anyone's to choose) as \xNN and a
+ * backslash as \\. Returns one of a few rotating static buffers.
+ */
+const char *tsafe(const char *s)
+{
+	static char bufs[4][1024];
+	static int next;
+	char *b = bufs[next++ % 4], *p = b;
+	const unsigned char *c;
+
+	if (!s)
+		return NULL;
+	for (c = (const unsigned char *)s; *c && p < b + sizeof(bufs[0]) - 5; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			p += sprintf(p, "\\x%02x", *c);
+		else if (*c == '\\')
+			p += sprintf(p, "\\\\");
+		else
+			*p++ = *c;
+	}
+	*p = '\0';
+	return b;
+}
+
 /* Print @s with every line after the first indented by @ind spaces. */
 static void put_indented(const char *s, int ind)
 {
@@ -117,7 +143,7 @@ int perr(struct pctx *ctx, int class, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fflush(stdout);
-	fprintf(stderr, "Error: %s\n", msg);
+	fprintf(stderr, "Error: %s\n", tsafe(msg));
 	if (ctx && ctx->json) {
 		struct json_object *o = json_object_new_object();
 		struct json_object *e = json_object_new_object();
@@ -155,7 +181,7 @@ void print_bond_text(struct json_object *b, bool with_dev, bool with_pid)
 
 	printf("    bond");
 	if (with_dev)
-		printf(" %s", jget_str(b, "handle") ?: "?");
+		printf(" %s", tsafe(jget_str(b, "handle")) ?: "?");
 	/* A bond of a process that exited while a driver holds it has none. */
 	if (with_pid && json_object_object_get_ex(b, "pid", NULL))
 		printf(" pid %lld", (long long)jget_int(b, "pid", 0));
@@ -175,11 +201,11 @@ static void print_names(struct pctx *ctx, struct json_object *dev)
 	n = json_object_new_object();
 	dev_names(ctx, jget_str(dev, "bus-name"), jget_str(dev, "dev-name"), n);
 	if ((s = jget_str(n, "driver")))
-		printf(" driver %s", s);
+		printf(" driver %s", tsafe(s));
 	if ((s = jget_str(n, "vendor")))
-		printf(" vendor \"%s\"", s);
+		printf(" vendor \"%s\"", tsafe(s));
 	if ((s = jget_str(n, "model")))
-		printf(" model \"%s\"", s);
+		printf(" model \"%s\"", tsafe(s));
 	json_object_put(n);
 }
 
@@ -192,7 +218,7 @@ void print_dev_text(struct pctx *ctx, struct json_object *dev)
 	struct json_object *arr;
 	size_t i;
 
-	printf("%s:", jget_str(dev, "handle") ?: "?");
+	printf("%s:", tsafe(jget_str(dev, "handle")) ?: "?");
 	print_names(ctx, dev);
 	print_ints(dev, line1);
 	/* Only when the group narrows it: devices of a group share a table. */
@@ -211,7 +237,7 @@ void print_dev_text(struct pctx *ctx, struct json_object *dev)
 			       (long long)jget_int(r, "first", 0),
 			       (long long)jget_int(r, "last", 0));
 			if (jget_str(r, "label"))
-				printf(" label %s", jget_str(r, "label"));
+				printf(" label %s", tsafe(jget_str(r, "label")));
 			putchar('\n');
 		}
 	if (json_object_object_get_ex(dev, "bond", &arr))
@@ -227,7 +253,7 @@ void print_proc_text(struct pctx *ctx, struct json_object *mm)
 
 	(void)ctx;
 	printf("pid %lld comm %s", (long long)jget_int(mm, "pid", 0),
-	       jget_str(mm, "comm") ?: "?");
+	       tsafe(jget_str(mm, "comm")) ?: "?");
 	print_ints(mm, keys);
 	putchar('\n');
 	if (json_object_object_get_ex(mm, "bond", &arr))

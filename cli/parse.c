@@ -2,7 +2,8 @@
 /*
  * Parsers for PASID values, ranges, lists, policy keywords, labels, PCI
  * addresses and batch lines. They take no context and leave a message in
- * perr_buf on failure, so the host unit tests can call them directly.
+ * the caller's struct pmsg on failure, so the host unit tests (and the
+ * fuzzers) can call them directly.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,27 +14,28 @@
 
 #include "pasidctl.h"
 
-char perr_buf[256];
+static int fail(struct pmsg *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static int fail(const char *fmt, ...)
+static int fail(struct pmsg *m, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(perr_buf, sizeof(perr_buf), fmt, ap);
+	vsnprintf(m->text, sizeof(m->text), fmt, ap);
 	va_end(ap);
 	return -PE_USAGE;
 }
 
 /* Decimal or 0x-prefixed hexadecimal, nothing else, at most @max. */
-int parse_u32(const char *s, uint32_t max, uint32_t *out)
+int parse_u32(const char *s, uint32_t max, uint32_t *out, struct pmsg *m)
 {
 	unsigned long long v = 0;
 	const char *p = s;
 	int base = 10, digits = 0;
 
 	if (!s || !*s)
-		return fail("empty number");
+		return fail(m, "empty number");
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		base = 16;
 		p += 2;
@@ -46,73 +48,75 @@ int parse_u32(const char *s, uint32_t max, uint32_t *out)
 		else if (base == 16 && isxdigit((unsigned char)*p))
 			d = tolower((unsigned char)*p) - 'a' + 10;
 		else
-			return fail("\"%s\" is not a number", s);
+			return fail(m, "\"%s\" is not a number", s);
 		v = v * base + d;
 		if (v > max)
-			return fail("\"%s\" is out of range (at most %u)", s, max);
+			return fail(m, "\"%s\" is out of range (at most %u)", s, max);
 		digits++;
 	}
 	if (!digits)
-		return fail("\"%s\" is not a number", s);
+		return fail(m, "\"%s\" is not a number", s);
 	*out = (uint32_t)v;
 	return 0;
 }
 
 /* "A-B" with A <= B, or "A" alone; PASIDs are 20 bits. */
-int parse_range(const char *s, struct range *r)
+int parse_range(const char *s, struct range *r, struct pmsg *m)
 {
+	struct pmsg why;
 	char buf[64];
 	char *dash;
 
 	if (!s || !*s)
-		return fail("empty range");
+		return fail(m, "empty range");
 	if (strlen(s) >= sizeof(buf))
-		return fail("range \"%.20s...\" is too long", s);
+		return fail(m, "range \"%.20s...\" is too long", s);
 	strcpy(buf, s);
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
 	if (!buf[0])
-		return fail("bad range \"%s\": the first PASID is missing", s);
+		return fail(m, "bad range \"%s\": the first PASID is missing", s);
 	if (dash && !dash[1])
-		return fail("bad range \"%s\": the last PASID is missing", s);
-	if (parse_u32(buf, PASID_MAX, &r->first))
-		return fail("bad range \"%s\": %s", s, strcpy(buf, perr_buf));
+		return fail(m, "bad range \"%s\": the last PASID is missing", s);
+	if (parse_u32(buf, PASID_MAX, &r->first, &why))
+		return fail(m, "bad range \"%s\": %s", s, why.text);
 	if (!dash) {
 		r->last = r->first;
 		return 0;
 	}
-	if (parse_u32(dash + 1, PASID_MAX, &r->last))
-		return fail("bad range \"%s\": %s", s, strcpy(buf, perr_buf));
+	if (parse_u32(dash + 1, PASID_MAX, &r->last, &why))
+		return fail(m, "bad range \"%s\": %s", s, why.text);
 	if (r->last < r->first)
-		return fail("bad range \"%s\": %u is above %u", s, r->first,
+		return fail(m, "bad range \"%s\": %u is above %u", s, r->first,
 			    r->last);
 	return 0;
 }
 
 /* "1-63,128": ranges, ascending and not overlapping. Returns the count. */
-int parse_range_list(const char *s, struct range *r, int max)
+int parse_range_list(const char *s, struct range *r, int max,
+		     struct pmsg *m)
 {
 	char buf[256];
 	char *tok, *save;
 	int n = 0;
 
 	if (!s || !*s)
-		return fail("empty range list");
+		return fail(m, "empty range list");
 	if (strlen(s) >= sizeof(buf))
-		return fail("range list is too long");
+		return fail(m, "range list is too long");
 	strcpy(buf, s);
 	if (buf[strlen(buf) - 1] == ',' || buf[0] == ',' || strstr(buf, ",,"))
-		return fail("bad range list \"%s\": empty element", s);
+		return fail(m, "bad range list \"%s\": empty element", s);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (n == max)
-			return fail("range list \"%s\" has more than %d ranges",
+			return fail(m, "range list \"%s\" has more than %d ranges",
 				    s, max);
-		if (parse_range(tok, &r[n]))
+		if (parse_range(tok, &r[n], m))
 			return -PE_USAGE;
 		if (n && r[n].first <= r[n - 1].last)
-			return fail("bad range list \"%s\": ranges must ascend without overlap",
+			return fail(m, "bad range list \"%s\": ranges must ascend without overlap",
 				    s);
 		n++;
 	}
@@ -132,7 +136,8 @@ const char *kind_name(uint32_t kind)
 	return kind < 2 ? kinds[kind] : "unknown";
 }
 
-int parse_mode(const char *s, bool allow_default, uint32_t *out)
+int parse_mode(const char *s, bool allow_default, uint32_t *out,
+	       struct pmsg *m)
 {
 	uint32_t i;
 
@@ -142,11 +147,11 @@ int parse_mode(const char *s, bool allow_default, uint32_t *out)
 			return 0;
 		}
 	}
-	return fail("mode must be %sglobal, local or auto, not \"%s\"",
+	return fail(m, "mode must be %sglobal, local or auto, not \"%s\"",
 		    allow_default ? "default, " : "", s ? s : "");
 }
 
-int parse_kind(const char *s, uint32_t *out)
+int parse_kind(const char *s, uint32_t *out, struct pmsg *m)
 {
 	uint32_t i;
 
@@ -156,23 +161,39 @@ int parse_kind(const char *s, uint32_t *out)
 			return 0;
 		}
 	}
-	return fail("kind must be global or local, not \"%s\"", s ? s : "");
+	return fail(m, "kind must be global or local, not \"%s\"", s ? s : "");
 }
 
-int parse_label(const char *s)
+int parse_label(const char *s, struct pmsg *m)
 {
 	const char *p;
 
 	if (!s || !*s)
-		return fail("empty label");
+		return fail(m, "empty label");
 	if (strlen(s) > LABEL_MAX_LEN)
-		return fail("label \"%s\" is longer than %d characters", s,
+		return fail(m, "label \"%s\" is longer than %d characters", s,
 			    LABEL_MAX_LEN);
 	for (p = s; *p; p++)
 		if (!isgraph((unsigned char)*p))
-			return fail("label \"%s\" has a blank or control character",
+			return fail(m, "label \"%s\" has a blank or control character",
 				    s);
 	return 0;
+}
+
+/* @n hex digits at @s, nothing else: no sign, blank or 0x. */
+static bool hex_field(const char *s, int n, unsigned int *out)
+{
+	unsigned int v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+		v = v * 16 + (isdigit((unsigned char)s[i]) ? s[i] - '0' :
+			      tolower((unsigned char)s[i]) - 'a' + 10);
+	}
+	*out = v;
+	return true;
 }
 
 /*
@@ -182,19 +203,19 @@ int parse_label(const char *s)
 int parse_pci_addr(const char *s, char *out, size_t len)
 {
 	unsigned int dom = 0, bus, slot, fn;
-	int n = 0;
+	size_t n = strlen(s);
 
-	if (sscanf(s, "%4x:%2x:%2x.%1u%n", &dom, &bus, &slot, &fn, &n) == 4 &&
-	    !s[n] && n == 12) {
-		;
-	} else if (dom = 0, sscanf(s, "%2x:%2x.%1u%n", &bus, &slot, &fn, &n) == 3 &&
-		   !s[n] && n == 7) {
-		;
-	} else {
+	if (n == 12) {
+		if (!hex_field(s, 4, &dom) || s[4] != ':')
+			return 0;
+		s += 5;
+	} else if (n != 7) {
 		return 0;
 	}
-	if (slot > 31 || fn > 7)
+	if (!hex_field(s, 2, &bus) || s[2] != ':' || !hex_field(s + 3, 2, &slot) ||
+	    s[5] != '.' || s[6] < '0' || s[6] > '7' || slot > 31)
 		return 0;
+	fn = s[6] - '0';
 	snprintf(out, len, "%04x:%02x:%02x.%u", dom, bus, slot, fn);
 	return 1;
 }
@@ -203,7 +224,7 @@ int parse_pci_addr(const char *s, char *out, size_t len)
  * Split a batch line into words: blanks separate, double quotes group, '#'
  * at the start of a word begins a comment. Returns the word count.
  */
-int split_line(char *line, char **argv, int max)
+int split_line(char *line, char **argv, int max, struct pmsg *m)
 {
 	int n = 0;
 	char *p = line, *w;
@@ -214,7 +235,7 @@ int split_line(char *line, char **argv, int max)
 		if (!*p || *p == '#')
 			return n;
 		if (n == max)
-			return fail("more than %d words on a line", max);
+			return fail(m, "more than %d words on a line", max);
 		w = p;
 		argv[n++] = w;
 		while (*p && !isspace((unsigned char)*p)) {
@@ -222,7 +243,7 @@ int split_line(char *line, char **argv, int max)
 				char *q = strchr(p + 1, '"');
 
 				if (!q)
-					return fail("unterminated quote");
+					return fail(m, "unterminated quote");
 				memmove(p, p + 1, q - p - 1);
 				memmove(q - 1, q + 1, strlen(q + 1) + 1);
 				p = q - 1;

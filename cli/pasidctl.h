@@ -54,6 +54,8 @@ struct pctx {
 	const char *kattr;
 	/* report kernel refusals to the caller only, not on stderr */
 	bool quiet;
+	/* the batch is read from stdin (apply - may not) */
+	bool batch_stdin;
 };
 
 /* An argument cursor. */
@@ -85,9 +87,23 @@ int run_cmd(struct pctx *ctx, const struct cmd *tbl, struct args *a,
 int run_args(struct pctx *ctx, int argc, char **argv);
 const char *kw_value(struct pctx *ctx, struct args *a, const char *kw);
 
-/* Run a parse.c parser; on failure report its message as a usage error. */
-#define PARSE(ctx, call) \
-	do { if (call) return perr(ctx, PE_USAGE, "%s", perr_buf); } while (0)
+/* What a parse.c parser says when it fails. */
+struct pmsg {
+	char text[256];
+};
+
+/*
+ * Run parse.c's parser @fn on the arguments that follow; on failure report
+ * its message as a usage error.
+ */
+#define PARSE(ctx, fn, ...) \
+	do { \
+		struct pmsg pm_; \
+		if (fn(__VA_ARGS__, &pm_)) \
+			return perr(ctx, PE_USAGE, "%s", pm_.text); \
+	} while (0)
+/* The longest batch line (pasidctl(8)). */
+#define BATCH_LINE_MAX 4096
 int run_batch(struct pctx *ctx, const char *file);
 void usage(FILE *f);
 
@@ -96,17 +112,18 @@ struct range {
 	uint32_t first, last;
 };
 
-int parse_u32(const char *s, uint32_t max, uint32_t *out);
-int parse_range(const char *s, struct range *r);
-int parse_range_list(const char *s, struct range *r, int max);
-int parse_mode(const char *s, bool allow_default, uint32_t *out);
-int parse_kind(const char *s, uint32_t *out);
-int parse_label(const char *s);
+int parse_u32(const char *s, uint32_t max, uint32_t *out, struct pmsg *m);
+int parse_range(const char *s, struct range *r, struct pmsg *m);
+int parse_range_list(const char *s, struct range *r, int max,
+		     struct pmsg *m);
+int parse_mode(const char *s, bool allow_default, uint32_t *out,
+	       struct pmsg *m);
+int parse_kind(const char *s, uint32_t *out, struct pmsg *m);
+int parse_label(const char *s, struct pmsg *m);
 int parse_pci_addr(const char *s, char *out, size_t len);
-int split_line(char *line, char **argv, int max);
+int split_line(char *line, char **argv, int max, struct pmsg *m);
 const char *mode_name(uint32_t mode);
 const char *kind_name(uint32_t kind);
-extern char perr_buf[256];
 
 /* errors: print "Error: ..." (and JSON with -j) and return -class */
 int perr(struct pctx *ctx, int class, const char *fmt, ...)
@@ -116,6 +133,7 @@ int perr(struct pctx *ctx, int class, const char *fmt, ...)
 int pnl_open(struct pctx *ctx);
 int pnl_join_monitor(struct pctx *ctx);
 struct nl_msg *pnl_new(struct pctx *ctx, uint8_t cmd, int flags);
+int pnl_build_failed(struct pctx *ctx, struct nl_msg *msg);
 typedef int (*pnl_obj_cb)(struct pctx *ctx, struct json_object *obj, void *arg);
 int pnl_do(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 	  void *arg);
@@ -134,6 +152,8 @@ struct devref {
 	char name[128];
 };
 int dev_resolve(struct pctx *ctx, const char *s, struct devref *d);
+int dev_handle_check(const char *s, struct pmsg *m);
+bool dev_name_ok(const char *s, size_t max);
 const char *dev_handle(const struct devref *d, char *buf, size_t len);
 void dev_names(struct pctx *ctx, const char *bus, const char *name,
 	       struct json_object *out);
@@ -156,6 +176,7 @@ void out_json_doc(struct pctx *ctx, struct json_object *obj);
 void print_dev_text(struct pctx *ctx, struct json_object *dev);
 void print_proc_text(struct pctx *ctx, struct json_object *mm);
 void print_bond_text(struct json_object *b, bool with_dev, bool with_pid);
+const char *tsafe(const char *s);
 int64_t jget_int(struct json_object *o, const char *key, int64_t def);
 const char *jget_str(struct json_object *o, const char *key);
 

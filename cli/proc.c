@@ -26,7 +26,9 @@ static int proc_help(struct pctx *ctx, struct args *a)
 
 static int parse_pid(struct pctx *ctx, const char *s, uint32_t *pid)
 {
-	if (parse_u32(s, PID_MAX_LIMIT, pid) || !*pid)
+	struct pmsg pm;
+
+	if (parse_u32(s, PID_MAX_LIMIT, pid, &pm) || !*pid)
 		return perr(ctx, PE_USAGE, "bad process id \"%s\"", s);
 	return 0;
 }
@@ -145,7 +147,7 @@ static int proc_show(struct pctx *ctx, struct args *a)
 		} else if (!strcmp(w, "kind")) {
 			if (!(w = kw_value(ctx, a, "kind")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_kind(w, &k));
+			PARSE(ctx, parse_kind, w, &k);
 			s.kind = k;
 		} else if (!strcmp(w, "help")) {
 			return proc_help(ctx, a);
@@ -159,7 +161,7 @@ static int proc_show(struct pctx *ctx, struct args *a)
 	if (pid) {
 		msg = pnl_new(ctx, IOMMU_PASID_CMD_MM_GET, 0);
 		if (!msg || nla_put_u32(msg, IOMMU_PASID_A_MM_PID, pid))
-			return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+			return pnl_build_failed(ctx, msg);
 		out_list_begin(&s.l, ctx, "proc");
 		ret = pnl_do(ctx, msg, AS_MM, pshow_one, &s);
 		pshow_flush(&s);
@@ -172,7 +174,7 @@ static int proc_show(struct pctx *ctx, struct args *a)
 	    (s.by_dev && (nla_put_string(msg, IOMMU_PASID_A_MM_BUS_NAME, s.dev.bus) ||
 			  nla_put_string(msg, IOMMU_PASID_A_MM_DEV_NAME, s.dev.name))) ||
 	    (s.kind >= 0 && nla_put_u32(msg, IOMMU_PASID_A_MM_KIND, s.kind)))
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	out_list_begin(&s.l, ctx, "proc");
 	ret = pnl_dump(ctx, msg, AS_MM, pshow_one, &s, pid_seen);
 	if (!ret)
@@ -199,12 +201,12 @@ static int proc_set(struct pctx *ctx, struct args *a)
 		if (!strcmp(w, "mode")) {
 			if (!(w = kw_value(ctx, a, "mode")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_mode(w, true, &mode));
+			PARSE(ctx, parse_mode, w, true, &mode);
 			have_mode = true;
 		} else if (!strcmp(w, "max-pasids")) {
 			if (!(w = kw_value(ctx, a, "max-pasids")))
 				return -PE_USAGE;
-			PARSE(ctx, parse_u32(w, PASID_MAX + 1, &max));
+			PARSE(ctx, parse_u32, w, PASID_MAX + 1, &max);
 			have_max = true;
 		} else {
 			return perr(ctx, PE_USAGE, "unknown keyword \"%s\" for proc set", w);
@@ -219,7 +221,7 @@ static int proc_set(struct pctx *ctx, struct args *a)
 	if (!msg || nla_put_u32(msg, IOMMU_PASID_A_MM_PID, pid) ||
 	    (have_mode && nla_put_u32(msg, IOMMU_PASID_A_MM_MODE, mode)) ||
 	    (have_max && nla_put_u32(msg, IOMMU_PASID_A_MM_MAX_PASIDS, max)))
-		return perr(ctx, PE_KERNEL, "cannot build a netlink message");
+		return pnl_build_failed(ctx, msg);
 	return pnl_do(ctx, msg, AS_MM, NULL, NULL);
 }
 

@@ -177,8 +177,13 @@ for m in "$top"/man/*.8; do
 		{ nok "groff warns on $(basename "$m")"; echo "$w" | sed 's/^/# /'; }
 done
 
-# make install puts everything where DESTDIR and PREFIX say.
-if make -s -C "$top" install DESTDIR="$tmp/root" PREFIX=/usr PASIDCTL="$P" >"$tmp/log" 2>&1; then
+# make install puts everything where DESTDIR and PREFIX say (install-files:
+# the binary under test, not a relinked one).
+sum=$(md5sum <"$P")
+if make -s -C "$top" install-files DESTDIR="$tmp/root" PREFIX=/usr PASIDCTL="$P" >"$tmp/log" 2>&1; then
+	[ "$(md5sum <"$P")" = "$sum" ] && cmp -s "$P" "$tmp/root/usr/sbin/pasidctl" &&
+		ok "make install-files installs the binary under test, unchanged" ||
+		nok "make install-files rebuilt or changed the binary under test"
 	miss=
 	for f in usr/sbin/pasidctl usr/share/man/man8/pasidctl.8 usr/share/man/man8/pasidctl-dev.8 \
 		 usr/share/bash-completion/completions/pasidctl usr/lib/systemd/system/pasidctl-apply.service \
@@ -192,6 +197,51 @@ if make -s -C "$top" install DESTDIR="$tmp/root" PREFIX=/usr PASIDCTL="$P" >"$tm
 else
 	nok "make install failed"; sed 's/^/# /' "$tmp/log"
 fi
+
+# Hostile input: every case ends in one Error: line and exit 1 (or 4 for a
+# batch), never a crash (139), and is refused before any netlink.
+expect 1 "a 40-63 character range token (once a stack overflow)" -- \
+	dev set $D pool 1-$(printf '0%.0s' {1..40})9999999
+expect 1 "a range token past 63 characters" -- dev set $D pool 1-$(printf '0%.0s' {1..80})9
+expect 1 "a 255-character range list" -- dev reserve $D range $(printf '1,%.0s' {1..127})1
+expect 3 "a signed PCI address is no PCI address, but a name found nowhere" -- dev show -a:01.0
+grep -q 'no device "-a:01.0"' "$tmp/err" && ok "-a:01.0 is not read as fffffff6" || nok "-a:01.0: $(cat "$tmp/err")"
+expect 1 "dev show .. names no device" -- dev show ..
+expect 1 "dev show bus/.. names no device" -- dev show pci/..
+expect 1 "a handle with a control character" -- dev show "$(printf 'pci/0000:00:04.0\033]0;x\007')"
+expect 1 "--json=1: an option that takes no value" -- --json=1 dev show
+grep -q '^Error: option "--json" takes no value$' "$tmp/err" && ok "--json=1 names --json" || nok "--json=1: $(cat "$tmp/err")"
+expect 1 "--batch without a file" -- --batch
+expect 1 "apply of a directory" -- apply "$tmp"
+grep -q 'is a directory' "$tmp/err" && ok "apply of a directory says so" || nok "apply DIR: $(cat "$tmp/err")"
+expect 1 "batch of a directory" -- -b "$tmp"
+expect 1 "dev help with extra words" -- dev help extra
+"$P" -h >/dev/full 2>"$tmp/err"; rc=$?
+[ $rc = 1 ] && grep -q '^Error: writing the output' "$tmp/err" && ok "-h to a full disk exits 1" || nok "-h >/dev/full exits $rc"
+printf 'dev help\n' | "$P" -b - >/dev/full 2>"$tmp/err"; rc=$?
+[ $rc = 4 ] && grep -q '^Error: writing the output' "$tmp/err" && ok "a batch to a full disk exits 4" || nok "batch >/dev/full exits $rc"
+(ulimit -v 300000; timeout 20 "$P" -b /dev/zero) >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 4 ] && grep -q 'longer than 4096 bytes' "$tmp/err" && ok "batch of /dev/zero ends at the line limit, exit 4" || nok "batch /dev/zero exits $rc"
+printf 'global help\0dev show\n' | "$P" -b - >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 4 ] && grep -q 'holds a NUL byte' "$tmp/err" && ok "a NUL in a batch line is an error" || nok "batch NUL exits $rc"
+printf 'apply -\n{"format-version": 1, "dev": []}\n' | "$P" -b - >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 4 ] && grep -q 'apply - cannot read stdin' "$tmp/err" && ok "apply - inside -b - is refused" || nok "apply - in -b - exits $rc"
+apply_bad "trailing garbage" '{"format-version": 1, "dev": []} x'
+apply_bad "a second top-level object" '{"format-version": 1, "dev": []}{"format-version": 1, "dev": []}'
+apply_bad "a comment" '/* c */ {"format-version": 1, "dev": []}'
+apply_bad "single quotes" "{'format-version': 1, 'dev': []}"
+apply_bad "\\u0000 in a label" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 1, "last": 1, "label": "a\u0000b"}]}]}'
+apply_bad "\\u0000 in a handle" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0\u0000x"}]}'
+apply_bad "\\u0000 in a key" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "mode\u0000x": "local"}]}'
+apply_bad "invalid UTF-8" "$(printf '{"format-version": 1, "dev": [{"handle": "pci/\xff\xfe"}]}')"
+apply_bad "a handle naming a directory" '{"format-version": 1, "dev": [{"handle": "pci/.."}]}'
+apply_bad "an attr key with a /" '{"format-version": 1, "dev": [{"match": {"attr": {"../../../etc/shadow": "x"}}}]}'
+printf '{"format-version": 1, "dev": [' >"$tmp/big.json"
+head -c 1100000 /dev/zero | tr '\0' ' ' >>"$tmp/big.json"
+printf ']}' >>"$tmp/big.json"
+expect 1 "an apply file past 1 MiB" -- apply "$tmp/big.json"
+printf '{"format-version": 1, "dev": []}\0' >"$tmp/a.json"
+expect 1 "an apply file with a NUL byte" -- apply "$tmp/a.json"
 
 # Bash completion completes objects, commands and keywords.
 comp() {

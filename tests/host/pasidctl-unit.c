@@ -17,6 +17,7 @@
 #include "pasidctl.h"
 
 static int n, failed;
+static struct pmsg pm;
 
 static void ok(int cond, const char *fmt, ...)
 {
@@ -81,13 +82,13 @@ static void test_u32(void)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		uint32_t v = 12345;
-		int r = parse_u32(t[i].s, t[i].max, &v);
+		int r = parse_u32(t[i].s, t[i].max, &v, &pm);
 
 		if (t[i].ok)
 			ok(r == 0 && v == t[i].v, "parse_u32(\"%s\") = %u", t[i].s, t[i].v);
 		else
-			ok(r == -PE_USAGE && v == 12345 && perr_buf[0],
-			   "parse_u32(\"%s\") fails with a message (%s)", t[i].s, perr_buf);
+			ok(r == -PE_USAGE && v == 12345 && pm.text[0],
+			   "parse_u32(\"%s\") fails with a message (%s)", t[i].s, pm.text);
 	}
 }
 
@@ -114,19 +115,26 @@ static void test_range(void)
 		{ "a-b", 0, 0, 0, "not a number" },
 		{ "1--2", 0, 0, 0, "not a number" },
 		{ "1-2-3", 0, 0, 0, "not a number" },
+		/* a 40-63 character token once overflowed a stack buffer */
+		{ "1-00000000000000000000000000000000000000009999999", 0, 0, 0,
+		  "out of range" },
+		{ "000000000000000000000000000000000000000000000000000000000000x",
+		  0, 0, 0, "not a number" },
+		{ "1-00000000000000000000000000000000000000000000000000000000000000000009",
+		  0, 0, 0, "too long" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct range r = { 0, 0 };
-		int ret = parse_range(t[i].s, &r);
+		int ret = parse_range(t[i].s, &r, &pm);
 
 		if (t[i].ok)
 			ok(!ret && r.first == t[i].first && r.last == t[i].last,
 			   "parse_range(\"%s\") = %u-%u", t[i].s, t[i].first, t[i].last);
 		else
-			ok(ret == -PE_USAGE && strstr(perr_buf, t[i].msg),
-			   "parse_range(\"%s\") fails: %s", t[i].s, perr_buf);
+			ok(ret == -PE_USAGE && strstr(pm.text, t[i].msg),
+			   "parse_range(\"%s\") fails: %s", t[i].s, pm.text);
 	}
 }
 
@@ -135,45 +143,45 @@ static void test_list(void)
 	struct range r[4];
 	int ret;
 
-	ret = parse_range_list("1-63,128", r, 4);
+	ret = parse_range_list("1-63,128", r, 4, &pm);
 	ok(ret == 2 && r[0].first == 1 && r[0].last == 63 && r[1].first == 128 &&
 	   r[1].last == 128, "parse_range_list(\"1-63,128\") = 1-63 and 128");
-	ret = parse_range_list("1-9,5-20", r, 4);
-	ok(ret == -PE_USAGE && strstr(perr_buf, "overlap"),
-	   "overlapping ranges in a list fail: %s", perr_buf);
-	ret = parse_range_list("10,1", r, 4);
-	ok(ret == -PE_USAGE, "descending list fails: %s", perr_buf);
-	ret = parse_range_list("1,,2", r, 4);
-	ok(ret == -PE_USAGE && strstr(perr_buf, "empty"), "empty element fails: %s", perr_buf);
-	ret = parse_range_list("1,", r, 4);
-	ok(ret == -PE_USAGE, "trailing comma fails: %s", perr_buf);
-	ret = parse_range_list("1,2,3,4,5", r, 4);
-	ok(ret == -PE_USAGE && strstr(perr_buf, "more than"), "too many ranges fail: %s", perr_buf);
-	ret = parse_range_list("1,5-3", r, 4);
-	ok(ret == -PE_USAGE && strstr(perr_buf, "above"), "a bad range inside fails: %s", perr_buf);
+	ret = parse_range_list("1-9,5-20", r, 4, &pm);
+	ok(ret == -PE_USAGE && strstr(pm.text, "overlap"),
+	   "overlapping ranges in a list fail: %s", pm.text);
+	ret = parse_range_list("10,1", r, 4, &pm);
+	ok(ret == -PE_USAGE, "descending list fails: %s", pm.text);
+	ret = parse_range_list("1,,2", r, 4, &pm);
+	ok(ret == -PE_USAGE && strstr(pm.text, "empty"), "empty element fails: %s", pm.text);
+	ret = parse_range_list("1,", r, 4, &pm);
+	ok(ret == -PE_USAGE, "trailing comma fails: %s", pm.text);
+	ret = parse_range_list("1,2,3,4,5", r, 4, &pm);
+	ok(ret == -PE_USAGE && strstr(pm.text, "more than"), "too many ranges fail: %s", pm.text);
+	ret = parse_range_list("1,5-3", r, 4, &pm);
+	ok(ret == -PE_USAGE && strstr(pm.text, "above"), "a bad range inside fails: %s", pm.text);
 }
 
 static void test_keywords(void)
 {
 	uint32_t v = 99;
 
-	ok(!parse_mode("global", false, &v) && v == 1, "mode global = 1");
-	ok(!parse_mode("local", false, &v) && v == 2, "mode local = 2");
-	ok(!parse_mode("auto", false, &v) && v == 3, "mode auto = 3");
-	ok(parse_mode("default", false, &v) == -PE_USAGE, "mode default is refused for devices");
-	ok(!parse_mode("default", true, &v) && v == 0, "mode default = 0 for processes");
-	ok(parse_mode("glob", false, &v) == -PE_USAGE, "no prefix matching: \"glob\" fails");
-	ok(parse_mode("Global", false, &v) == -PE_USAGE, "keywords are exact: \"Global\" fails");
-	ok(!parse_kind("local", &v) && v == 1, "kind local = 1");
-	ok(parse_kind("auto", &v) == -PE_USAGE, "kind auto fails: %s", perr_buf);
+	ok(!parse_mode("global", false, &v, &pm) && v == 1, "mode global = 1");
+	ok(!parse_mode("local", false, &v, &pm) && v == 2, "mode local = 2");
+	ok(!parse_mode("auto", false, &v, &pm) && v == 3, "mode auto = 3");
+	ok(parse_mode("default", false, &v, &pm) == -PE_USAGE, "mode default is refused for devices");
+	ok(!parse_mode("default", true, &v, &pm) && v == 0, "mode default = 0 for processes");
+	ok(parse_mode("glob", false, &v, &pm) == -PE_USAGE, "no prefix matching: \"glob\" fails");
+	ok(parse_mode("Global", false, &v, &pm) == -PE_USAGE, "keywords are exact: \"Global\" fails");
+	ok(!parse_kind("local", &v, &pm) && v == 1, "kind local = 1");
+	ok(parse_kind("auto", &v, &pm) == -PE_USAGE, "kind auto fails: %s", pm.text);
 	ok(!strcmp(mode_name(3), "auto") && !strcmp(kind_name(0), "global"),
 	   "mode and kind names are the spec's");
-	ok(!parse_label("vm-guest1"), "label vm-guest1 is fine");
-	ok(!parse_label("0123456789012345678901234567890"), "a 31-character label is fine");
-	ok(parse_label("01234567890123456789012345678901") == -PE_USAGE,
-	   "a 32-character label fails: %s", perr_buf);
-	ok(parse_label("a b") == -PE_USAGE, "a label with a blank fails");
-	ok(parse_label("") == -PE_USAGE, "an empty label fails");
+	ok(!parse_label("vm-guest1", &pm), "label vm-guest1 is fine");
+	ok(!parse_label("0123456789012345678901234567890", &pm), "a 31-character label is fine");
+	ok(parse_label("01234567890123456789012345678901", &pm) == -PE_USAGE,
+	   "a 32-character label fails: %s", pm.text);
+	ok(parse_label("a b", &pm) == -PE_USAGE, "a label with a blank fails");
+	ok(parse_label("", &pm) == -PE_USAGE, "an empty label fails");
 }
 
 static void test_pci(void)
@@ -190,6 +198,15 @@ static void test_pci(void)
 	ok(parse_pci_addr("6a:20.0", out, sizeof(out)) == 0, "slot 0x20 is not PCI");
 	ok(parse_pci_addr("svamock1", out, sizeof(out)) == 0, "a name is not a PCI address");
 	ok(parse_pci_addr("0000:6a:01.0x", out, sizeof(out)) == 0, "trailing junk is not PCI");
+	/* sscanf's %x took signs, blanks and 0x: -a:01.0 became fffffff6 */
+	ok(parse_pci_addr("-a:01.0", out, sizeof(out)) == 0, "a sign is not PCI");
+	ok(parse_pci_addr("+a:01.0", out, sizeof(out)) == 0, "a plus sign is not PCI");
+	ok(parse_pci_addr(" a:01.0", out, sizeof(out)) == 0, "a blank is not PCI");
+	ok(parse_pci_addr("0x:01.0", out, sizeof(out)) == 0, "0x is not PCI");
+	ok(parse_pci_addr("0000:0x:01.0", out, sizeof(out)) == 0, "0x inside is not PCI");
+	ok(parse_pci_addr("00:01.-0", out, sizeof(out)) == 0, "a negative function is not PCI");
+	ok(parse_pci_addr("0000:00:1f.7", out, sizeof(out)) == 1 &&
+	   !strcmp(out, "0000:00:1f.7"), "the last slot and function are PCI");
 }
 
 static void test_split(void)
@@ -200,11 +217,11 @@ static void test_split(void)
 	char *argv[16];
 	int c;
 
-	c = split_line(line, argv, 16);
+	c = split_line(line, argv, 16, &pm);
 	ok(c == 7 && !strcmp(argv[0], "dev") && !strcmp(argv[4], "1-9") &&
 	   !strcmp(argv[6], "vm 1"), "split_line: words, quotes and a comment");
-	ok(split_line(line2, argv, 16) == 0, "split_line: a comment line has no words");
-	ok(split_line(line3, argv, 16) == -PE_USAGE && strstr(perr_buf, "quote"),
+	ok(split_line(line2, argv, 16, &pm) == 0, "split_line: a comment line has no words");
+	ok(split_line(line3, argv, 16, &pm) == -PE_USAGE && strstr(pm.text, "quote"),
 	   "split_line: unterminated quote fails");
 }
 
@@ -357,24 +374,115 @@ static void test_resolve(void)
 		udev_unref(ctx.udev);
 }
 
-/* Reply attributes of the wrong size are left out, never read past. */
-static void test_reply_attrs(void)
+/* A reply with one malformed attribute, at any depth, is refused whole. */
+static struct json_object *reply(int cmd, int set, void (*fill)(struct nl_msg *))
 {
 	struct nl_msg *msg = nlmsg_alloc();
+	struct pctx ctx = { 0 };
+	struct json_object *o;
+
+	genlmsg_put(msg, 0, 0, 1, 0, 0, cmd, 1);
+	fill(msg);
+	o = pnl_to_json(&ctx, msg, set);
+	nlmsg_free(msg);
+	return o;
+}
+
+static void fill_short_u32(struct nl_msg *m)
+{
+	nla_put_u32(m, IOMMU_PASID_A_GLOBAL_IN_USE, 3);
+	nla_put(m, IOMMU_PASID_A_GLOBAL_FLOOR, 0, NULL);
+}
+
+static void fill_u16(struct nl_msg *m)
+{
+	nla_put_u16(m, IOMMU_PASID_A_GLOBAL_LOCAL_VALUES, 9);
+}
+
+static void fill_long_u32(struct nl_msg *m)
+{
+	uint64_t v = 1;
+
+	nla_put(m, IOMMU_PASID_A_GLOBAL_FLOOR, sizeof(v), &v);
+}
+
+static void fill_good(struct nl_msg *m)
+{
+	nla_put_u32(m, IOMMU_PASID_A_GLOBAL_IN_USE, 3);
+	nla_put_u32(m, 200, 5);		/* unknown: a newer kernel's */
+}
+
+static void fill_unterminated(struct nl_msg *m)
+{
+	nla_put(m, IOMMU_PASID_A_MM_COMM, 4, "abcd");
+}
+
+static void fill_long_string(struct nl_msg *m)
+{
+	char s[400];
+
+	memset(s, 'a', sizeof(s) - 1);
+	s[sizeof(s) - 1] = '\0';
+	nla_put_string(m, IOMMU_PASID_A_MM_COMM, s);
+}
+
+static void fill_bad_nested(struct nl_msg *m)
+{
+	struct nlattr *b;
+
+	nla_put_u32(m, IOMMU_PASID_A_MM_PID, 7);
+	b = nla_nest_start(m, IOMMU_PASID_A_MM_BOND);
+	nla_put_u32(m, IOMMU_PASID_A_BOND_PASID, 5);
+	nla_put(m, IOMMU_PASID_A_BOND_USERS, 2, "xx");
+	nla_nest_end(m, b);
+}
+
+static void fill_truncated_nest(struct nl_msg *m)
+{
+	/* a nest whose inner attribute claims more than the nest holds */
+	struct nlattr *b = nla_nest_start(m, IOMMU_PASID_A_MM_BOND);
+	struct nlattr *in = nla_reserve(m, IOMMU_PASID_A_BOND_PASID, 4);
+
+	in->nla_len = 200;
+	nla_nest_end(m, b);
+}
+
+static void test_reply_attrs(void)
+{
+	struct nl_msg *msg;
 	struct json_object *o;
 	struct pctx ctx = { 0 };
 
-	genlmsg_put(msg, 0, 0, 1, 0, 0, IOMMU_PASID_CMD_GLOBAL_GET, 1);
-	nla_put(msg, IOMMU_PASID_A_GLOBAL_FLOOR, 0, NULL);	/* too short */
-	nla_put_u32(msg, IOMMU_PASID_A_GLOBAL_IN_USE, 3);
-	nla_put_u16(msg, IOMMU_PASID_A_GLOBAL_LOCAL_VALUES, 9);	/* too short */
-	o = pnl_to_json(&ctx, msg, AS_GLOBAL);
-	ok(o && !json_object_object_get(o, "floor") &&
-	   jget_int(o, "in-use", -1) == 3 &&
-	   !json_object_object_get(o, "local-values"),
-	   "short u32 attributes are dropped, good ones kept");
+	o = reply(IOMMU_PASID_CMD_GLOBAL_GET, AS_GLOBAL, fill_good);
+	ok(o && jget_int(o, "in-use", -1) == 3, "a good reply, with an unknown attribute skipped");
 	json_object_put(o);
+	ok(!reply(IOMMU_PASID_CMD_GLOBAL_GET, AS_GLOBAL, fill_short_u32),
+	   "a reply with a short u32 is refused");
+	ok(!reply(IOMMU_PASID_CMD_GLOBAL_GET, AS_GLOBAL, fill_u16),
+	   "a reply with a u16 for a u32 is refused");
+	ok(!reply(IOMMU_PASID_CMD_GLOBAL_GET, AS_GLOBAL, fill_long_u32),
+	   "a reply with an 8-byte u32 is refused");
+	ok(!reply(IOMMU_PASID_CMD_MM_GET, AS_MM, fill_unterminated),
+	   "a reply with an unterminated string is refused");
+	ok(!reply(IOMMU_PASID_CMD_MM_GET, AS_MM, fill_long_string),
+	   "a reply with a 400-byte string is refused");
+	ok(!reply(IOMMU_PASID_CMD_MM_GET, AS_MM, fill_bad_nested),
+	   "a reply with a short u32 inside a bond nest is refused");
+	ok(!reply(IOMMU_PASID_CMD_MM_GET, AS_MM, fill_truncated_nest),
+	   "a reply with an inner attribute past its nest is refused");
+
+	/* too short for its generic netlink header */
+	msg = nlmsg_alloc();
+	nlmsg_put(msg, 0, 0, 1, 0, 0);
+	ok(!pnl_to_json(&ctx, msg, AS_GLOBAL), "a message without a genl header is refused");
 	nlmsg_free(msg);
+	/* another family's message */
+	ctx.family = 30;
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 0, 31, 0, 0, IOMMU_PASID_CMD_GLOBAL_GET, 1);
+	ok(!pnl_to_json(&ctx, msg, AS_GLOBAL), "another family's message is refused");
+	nlmsg_free(msg);
+	ctx.family = 0;
 
 	msg = nlmsg_alloc();
 	genlmsg_put(msg, 0, 0, 1, 0, 0, IOMMU_PASID_CMD_DEV_GET, 1);

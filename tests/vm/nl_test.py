@@ -215,7 +215,7 @@ def range_reserve_release():
                    {"first": 300, "last": 300}], "reservations")
     eq(d["reserved"], 201, "reserved")
     refused(17, ynl.do, "range-reserve", {**H(A), "first": 150, "last": 400},
-            msg="overlaps a reservation in IOMMU group", attr="first")
+            msg="overlaps a reservation of the group", attr="first")
     refused(22, ynl.do, "range-reserve", {**H(A), "first": 9, "last": 5},
             msg="must lie within", attr="first")
     refused(22, ynl.do, "range-reserve", {**H(B), "first": 1, "last": 16},
@@ -414,7 +414,7 @@ def global_floor_and_local_opt_in():
     eq(dev_get(C)["group-max-pasids"], 16, "C shares a group with 4-bit B")
     eq(dev_get(C)["pool-max"], 15, "C's pool starts within the group")
     refused(34, ynl.do, "dev-set", {**H(C), "pool-max": 100},
-            msg="the last PASID every device of IOMMU group", attr="pool-max")
+            msg="the last PASID IOMMU group", attr="pool-max")
 
 
 def unpriv():

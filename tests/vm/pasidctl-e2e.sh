@@ -107,7 +107,7 @@ check "the refused set changed nothing, the pool included" [ "$(state $D5)" = "$
 run 0 "dev show svamock503 (16-bit, grouped with a 4-bit device)" dev show svamock/svamock503
 has "its pool starts within the group and the group width shows" "pool-max 15 mode global local-ok 1 group-max-pasids 16$" "$T/out"
 run 2 "a pool past the group's width is refused" dev set svamock/svamock503 pool 1-100
-has "the refusal names the group" '^Error: pool-max 100 is past 15, the last PASID every device of IOMMU group' "$T/err"
+has "the refusal names the group" '^Error: pool-max 100 is past 15, the last PASID IOMMU group' "$T/err"
 before1=$(state $D1)
 printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "auto"}, {"handle": "%s", "mode": "local"}]}' $D1 $D5 > "$T/enq.json"
 run 2 "apply of local mode to the ENQCMD device is refused" apply "$T/enq.json"
