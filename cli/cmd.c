@@ -123,10 +123,8 @@ static int read_line(FILE *f, char *buf, size_t *len)
 int run_batch(struct pctx *ctx, const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	int lineno = 0, failed = 0, ret = 0, got;
-	char *line, *argv[64];
 	struct stat st;
-	size_t len;
+	int ret;
 
 	if (!f)
 		return perr(ctx, PE_USAGE, "cannot open batch file %s: %s", file,
@@ -136,13 +134,26 @@ int run_batch(struct pctx *ctx, const char *file)
 			fclose(f);
 		return perr(ctx, PE_USAGE, "batch file %s is a directory", file);
 	}
+	ret = run_batch_file(ctx, f, file, f == stdin);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+/*
+ * The lines of @f, named @file in messages; @is_stdin when apply may not
+ * read stdin because the batch comes from it.
+ */
+int run_batch_file(struct pctx *ctx, FILE *f, const char *file, bool is_stdin)
+{
+	int lineno = 0, failed = 0, ret = 0, got;
+	char *line, *argv[64];
+	size_t len;
+
 	line = malloc(BATCH_LINE_MAX + 1);
-	if (!line) {
-		if (f != stdin)
-			fclose(f);
+	if (!line)
 		return perr(ctx, PE_KERNEL, "out of memory");
-	}
-	ctx->batch_stdin = f == stdin;
+	ctx->batch_stdin = is_stdin;
 	while ((got = read_line(f, line, &len))) {
 		struct pmsg pm;
 		char shown[128];
@@ -180,14 +191,12 @@ int run_batch(struct pctx *ctx, const char *file)
 		if (ret) {
 			failed++;
 			fprintf(stderr, "Error: batch line %d failed: %s\n", lineno,
-				shown);
+				tsafe(shown));
 			if (!ctx->force)
 				break;
 		}
 	}
 	free(line);
-	if (f != stdin)
-		fclose(f);
 	ctx->batch_stdin = false;
 	return failed ? -PE_PARTIAL : 0;
 }

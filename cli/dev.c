@@ -34,10 +34,14 @@ static int put_dev(struct nl_msg *msg, const struct devref *d)
 	       nla_put_string(msg, IOMMU_PASID_A_DEV_DEV_NAME, d->name);
 }
 
+/* The reply of a do request; a second one is the kernel's mistake. */
 static int keep_obj(struct pctx *ctx, struct json_object *o, void *arg)
 {
-	(void)ctx;
-	*(struct json_object **)arg = json_object_get(o);
+	struct json_object **out = arg;
+
+	if (*out)
+		return perr(ctx, PE_KERNEL, "the kernel sent two replies to one request");
+	*out = json_object_get(o);
 	return 0;
 }
 
@@ -46,11 +50,19 @@ int dev_get_one(struct pctx *ctx, const struct devref *d,
 		struct json_object **out)
 {
 	struct nl_msg *msg = pnl_new(ctx, IOMMU_PASID_CMD_DEV_GET, 0);
+	int ret;
 
 	*out = NULL;
 	if (!msg || put_dev(msg, d))
 		return pnl_build_failed(ctx, msg);
-	return pnl_do(ctx, msg, AS_DEV, keep_obj, out);
+	ret = pnl_do(ctx, msg, AS_DEV, keep_obj, out);
+	if (!ret && !*out)
+		ret = perr(ctx, PE_KERNEL, "the kernel sent no reply");
+	if (ret) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return ret;
 }
 
 int dev_do_set(struct pctx *ctx, const struct devref *d, int mode,

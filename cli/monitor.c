@@ -100,7 +100,8 @@ static void print_event(struct pctx *ctx, const char *name,
 	fflush(stdout);
 }
 
-static int on_event(struct nl_msg *msg, void *arg)
+/* One notification: printed, or skipped if it is not the family's or malformed. */
+int monitor_on_event(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct pctx *ctx = arg;
@@ -175,7 +176,7 @@ static int monitor(struct pctx *ctx, struct args *a)
 		return perr(ctx, PE_KERNEL, "signalfd: %s", strerror(errno));
 
 	cb = nl_cb_clone(nl_socket_get_cb(ctx->sk));
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, ctx);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_on_event, ctx);
 	fprintf(stderr, "Listening for iommu-pasid events; Ctrl-C stops.\n");
 
 	pfd[0] = (struct pollfd){ .fd = nl_socket_get_fd(ctx->sk), .events = POLLIN };

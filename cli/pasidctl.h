@@ -105,6 +105,8 @@ struct pmsg {
 /* The longest batch line (pasidctl(8)). */
 #define BATCH_LINE_MAX 4096
 int run_batch(struct pctx *ctx, const char *file);
+int run_batch_file(struct pctx *ctx, FILE *f, const char *file, bool is_stdin);
+int monitor_on_event(struct nl_msg *msg, void *arg);
 void usage(FILE *f);
 
 /* parse.c: pure parsers, unit-tested on the host */

@@ -162,11 +162,14 @@ static int proc_show(struct pctx *ctx, struct args *a)
 		msg = pnl_new(ctx, IOMMU_PASID_CMD_MM_GET, 0);
 		if (!msg || nla_put_u32(msg, IOMMU_PASID_A_MM_PID, pid))
 			return pnl_build_failed(ctx, msg);
-		out_list_begin(&s.l, ctx, "proc");
+		/* Print nothing until the kernel answered: no half a document. */
 		ret = pnl_do(ctx, msg, AS_MM, pshow_one, &s);
-		pshow_flush(&s);
-		if (!ret)
+		if (!ret) {
+			out_list_begin(&s.l, ctx, "proc");
+			pshow_flush(&s);
 			out_list_end(&s.l);
+		}
+		json_object_put(s.pending);
 		return ret;
 	}
 	msg = pnl_new(ctx, IOMMU_PASID_CMD_MM_GET, NLM_F_DUMP);

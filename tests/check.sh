@@ -49,6 +49,8 @@ exec python3 "$top/tests/summarize.py" \
 	--expect vm-run-kasan --expect vm-steps-kasan --expect ksft-iommu_sva_mock-kasan \
 	--expect kunit-iommu-sva-mock-kasan --expect stress-kasan \
 	--expect ynl-gen --expect pasidctl-unit --expect pasidctl-cli \
+	--expect pasidctl-unit-san --expect pasidctl-cli-san --expect fuzz \
+	--expect pasidctl-e2e-san \
 	--expect pasidctl-e2e --expect pasidctl-json --expect pasidctl-man-examples \
 	--expect ns-refusal \
 	"$res/host" "$res/vm" "$res/vm-kasan" "$res"

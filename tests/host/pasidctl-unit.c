@@ -370,6 +370,8 @@ static void test_resolve(void)
 	}
 	fclose(stderr);
 	stderr = saved;
+	if (ctx.hwdb)
+		udev_hwdb_unref(ctx.hwdb);
 	if (ctx.udev)
 		udev_unref(ctx.udev);
 }

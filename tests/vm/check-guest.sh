@@ -103,6 +103,9 @@ if [ "$FLAVOR" = kasan ]; then
 	# unless flagged interrupted, and every count must come back.
 	step "concurrent stress test (stress.py) exits 0" \
 		run_tap stress$SFX /usr/bin/python3 tests/vm/stress.py "$B"
+	# pasidctl's end-to-end tests again, against its sanitizer build.
+	step "pasidctl end-to-end tests, ASan+UBSan+LSan build, exit 0" \
+		run_tap pasidctl-e2e-san bash tests/vm/pasidctl-e2e-san.sh "$B"
 else
 
 # iproute2 knows the family: eight commands and the monitor group.

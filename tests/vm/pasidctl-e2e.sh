@@ -9,7 +9,7 @@
 set -u
 B=${1:?usage: pasidctl-e2e.sh BUILD_DIR}
 OUT=${VM_OUT:?not in the test VM}
-P=$B/pasidctl
+P=${PASIDCTL:-$B/pasidctl}
 BIND=$B/tests/svamock-bind
 BIND_MASS=$B/tests/svamock-mass
 S=/sys/bus/svamock

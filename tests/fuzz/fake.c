@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libudev.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "fake.h"
+
+static const uint8_t *in;
+static size_t in_len;
+
+static int fake_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
+		     unsigned char **buf, struct ucred **creds)
+{
+	size_t n;
+
+	(void)sk;
+	if (in_len < 2)
+		return -NLE_FAILURE;
+	n = in[0] | in[1] << 8;
+	in += 2;
+	in_len -= 2;
+	if (n > in_len)
+		n = in_len;
+	/* an empty datagram: libnl frees nothing then, as nl_recv() does */
+	if (!n)
+		return 0;
+	*buf = malloc(n);
+	if (!*buf)
+		return -NLE_NOMEM;
+	memcpy(*buf, in, n);
+	in += n;
+	in_len -= n;
+	if (creds)
+		*creds = NULL;
+	memset(nla, 0, sizeof(*nla));
+	nla->nl_family = AF_NETLINK;
+	return n;
+}
+
+static int fake_send(struct nl_sock *sk, struct nl_msg *msg)
+{
+	(void)sk;
+	return nlmsg_hdr(msg)->nlmsg_len;
+}
+
+void fake_kernel(struct pctx *ctx, const uint8_t *data, size_t len)
+{
+	struct nl_cb *cb;
+
+	memset(ctx, 0, sizeof(*ctx));
+	in = data;
+	in_len = len;
+	ctx->sk = nl_socket_alloc();
+	if (!ctx->sk)
+		abort();
+	/* the fuzzer's replies do not know our sequence numbers */
+	nl_socket_disable_seq_check(ctx->sk);
+	cb = nl_socket_get_cb(ctx->sk);
+	nl_cb_overwrite_recv(cb, fake_recv);
+	nl_cb_overwrite_send(cb, fake_send);
+	nl_cb_put(cb);
+}
+
+void fake_done(struct pctx *ctx)
+{
+	pnl_close(ctx);
+	if (ctx->hwdb)
+		udev_hwdb_unref(ctx->hwdb);
+	if (ctx->udev)
+		udev_unref(ctx->udev);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+void fake_quiet(void)
+{
+	int fd = open("/dev/null", O_WRONLY);
+
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+		abort();
+	close(fd);
+}

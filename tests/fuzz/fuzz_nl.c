@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel messages through pasidctl's real netlink code: the first byte picks
+ * a command, the rest is what the kernel answers (length-prefixed datagrams,
+ * see fake.h): the controller's family reply, then dump replies, ACKs with
+ * extended ACK, NLMSG_DONE with errors, or monitor notifications. Nothing
+ * the kernel sends may crash pasidctl, leak, or read out of bounds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/msg.h>
+
+#include "fake.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fake_quiet();
+	return 0;
+}
+
+static const char *const cmds[][6] = {
+	{ "dev", "show", NULL },
+	{ "dev", "show", "svamock/svamock1", NULL },
+	{ "proc", "show", NULL },
+	{ "proc", "show", "1", NULL },
+	{ "global", "show", NULL },
+	{ "global", "set", "floor", "5", NULL },
+	{ "dev", "set", "svamock/svamock1", "mode", "local", NULL },
+	{ "dev", "reserve", "svamock/svamock1", "range", "1-3", NULL },
+	{ "status", NULL },
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* Monitor: each datagram, as a message, to the monitor's handler. */
+static void monitor(struct pctx *ctx, const uint8_t *d, size_t len)
+{
+	ctx->family = 0x20;
+	while (len >= 2) {
+		size_t n = d[0] | d[1] << 8;
+		struct nlmsghdr *h;
+		struct nl_msg *msg;
+
+		d += 2;
+		len -= 2;
+		if (n > len)
+			n = len;
+		if (n >= sizeof(*h)) {
+			h = malloc(n);
+			if (!h)
+				return;
+			memcpy(h, d, n);
+			if (h->nlmsg_len <= n) {
+				msg = nlmsg_convert(h);
+				if (msg) {
+					monitor_on_event(msg, ctx);
+					nlmsg_free(msg);
+				}
+			}
+			free(h);
+		}
+		d += n;
+		len -= n;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	struct pctx ctx;
+	unsigned int c;
+	int argc = 0;
+
+	if (!size)
+		return 0;
+	c = data[0] % (NCMDS + 1);
+	fake_kernel(&ctx, data + 1, size - 1);
+	ctx.json = data[0] & 0x80;
+	if (c == NCMDS) {
+		monitor(&ctx, data + 1, size - 1);
+	} else {
+		char *argv[6];
+
+		while (cmds[c][argc]) {
+			argv[argc] = (char *)cmds[c][argc];
+			argc++;
+		}
+		argv[argc] = NULL;
+		if (run_args(&ctx, argc, argv) > 0)
+			__builtin_trap();
+	}
+	fake_done(&ctx);
+	return 0;
+}
