@@ -133,13 +133,26 @@ static void make_policy(const struct aset *set, struct nla_policy *pol)
 /* Are the attributes at @head valid for @set? */
 static bool attrs_valid(const struct aset *set, struct nlattr *head, int len)
 {
-	struct nla_policy pol[64];
+	/* made once per set: the tables are constant */
+	static struct nla_policy pols[5][64];
+	static const struct aset *made[5];
+	struct nla_policy *pol = NULL;
 	struct nlattr *nla;
+	unsigned int i;
 	int rem;
 
-	if (set->max >= (int)(sizeof(pol) / sizeof(pol[0])))
+	if (set->max >= 64)
 		return false;
-	make_policy(set, pol);
+	for (i = 0; i < 5 && made[i]; i++)
+		if (made[i] == set)
+			pol = pols[i];
+	if (!pol) {
+		if (i == 5)
+			return false;
+		make_policy(set, pols[i]);
+		made[i] = set;
+		pol = pols[i];
+	}
 	if (nla_validate(head, len, set->max, pol))
 		return false;
 	/* Nor may bytes be left that make no attribute (libnl skips them). */

@@ -5,8 +5,42 @@
 B=${1:?usage: demo.sh BUILD_DIR}
 S=/sys/bus/svamock
 PATH=$B:$PATH
-run() { printf '\n# %s\n' "$*"; "$@"; rc=$?; [ $rc = 0 ] || echo "(exit status $rc)"; }
-say() { printf '\n%s\n' "$*"; }
+# The files the session writes: a directory of its own, writable whether
+# or not the checkout (and with it the guest's /tmp) is the host's.
+W=$(mktemp -d) || exit 1
+failed=0
+said=0
+# run CMD...: a step meant to succeed; refuse RC CMD...: one meant to fail
+# with exit status RC. Any other outcome fails the demo (exit 1 at the end).
+run() {
+	printf '\n# %s\n' "$*"
+	said=0
+	"$@"
+	rc=$?
+	if [ $rc != 0 ]; then
+		echo "(exit status $rc: THIS STEP FAILED)"
+		failed=$((failed + 1))
+	fi
+}
+refuse() {
+	local want=$1
+	shift
+	printf '\n# %s\n' "$*"
+	said=0
+	"$@"
+	rc=$?
+	echo "(exit status $rc)"
+	if [ $rc != "$want" ]; then
+		echo "(expected exit status $want: THIS STEP FAILED)"
+		failed=$((failed + 1))
+	fi
+}
+# Narrative: consecutive lines form one paragraph.
+say() {
+	[ $said = 1 ] || echo
+	printf '%s\n' "$*"
+	said=1
+}
 
 echo "Booted $(uname -r) under QEMU; no vIOMMU, the mock IOMMU is the only one."
 insmod "$B/kobj/drivers/iommu/iommu-sva-mock.ko"
@@ -48,24 +82,31 @@ say "Deployment tooling reads JSON; keys are the netlink spec's attribute names:
 run pasidctl -j -p dev show svamock1
 
 say "Errors say what the kernel refused, and change nothing:"
-run pasidctl dev reserve svamock2 range 10-20 label other
-run pasidctl dev set svamock2 pool 0-300
-run pasidctl dev reserve svamock1 range 50-60
-run pasidctl dev show svamock/svamock9
-run pasidctl dev reserve svamock1 range 5-3
-run pasidctl -j dev set svamock2 pool 0-300
-run pasidctl dev set svamock5 mode local
-run pasidctl dev set svamock3 pool 1-1000
+refuse 2 pasidctl dev reserve svamock2 range 10-20 label other
+refuse 2 pasidctl dev set svamock2 pool 0-300
+refuse 2 pasidctl dev reserve svamock1 range 50-60
+refuse 3 pasidctl dev show svamock/svamock9
+refuse 1 pasidctl dev reserve svamock1 range 5-3
+refuse 2 pasidctl -j dev set svamock2 pool 0-300
+refuse 2 pasidctl dev set svamock5 mode local
+refuse 2 pasidctl dev set svamock3 pool 1-1000
 
 say "Declarative settings for a fleet: today's state as a file, applied again:"
-pasidctl -j dev show > /tmp/pasidctl.json
-printf '\n# pasidctl -j dev show > /tmp/pasidctl.json\n'
-pasidctl dev set svamock4 mode global >/dev/null
-run pasidctl apply --dry-run /tmp/pasidctl.json
-run pasidctl apply /tmp/pasidctl.json
-run pasidctl apply /tmp/pasidctl.json
+printf '\n# pasidctl -j dev show > %s\n' "$W/pasidctl.json"
+said=0
+pasidctl -j dev show > "$W/pasidctl.json" || failed=$((failed + 1))
+say "Someone changes a device by hand; the file puts it back:"
+run pasidctl dev set svamock4 mode global
+run pasidctl apply --dry-run "$W/pasidctl.json"
+run pasidctl apply "$W/pasidctl.json"
+run pasidctl apply "$W/pasidctl.json"
 kill $p1 $p2 2>/dev/null
 wait
 for d in 1 2 3 4; do echo $d > $S/del_device; done
 rmmod iommu_sva_mock
+rm -rf "$W"
+if [ $failed != 0 ]; then
+	say "Demo done, but $failed steps did not do what they should (see above)."
+	exit 1
+fi
 say "Demo done."
