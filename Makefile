@@ -24,7 +24,7 @@ DEB_DEPS := linux-source-6.12 qemu-system-x86 build-essential flex bison bc \
 	python3-jsonschema libnl-3-dev libnl-genl-3-dev libudev-dev \
 	libjson-c-dev pkg-config iproute2 util-linux binutils perl \
 	python3-ply python3-git jq groff-base bash-completion udev \
-	sparse gcc-aarch64-linux-gnu clang libclang-rt-14-dev
+	sparse gcc-aarch64-linux-gnu clang-14 libclang-rt-14-dev
 
 SELFTESTS := $(BUILD)/tests/iommu_sva_mock
 TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass \
@@ -63,7 +63,7 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 SAN_OBJ := $(patsubst cli/%.c,$(SAN)/cli/%.o,$(CLI_SRC))
 
-$(SAN)/cli/%.o: cli/%.c cli/pasidctl.h include/linux/iommu_pasid.h
+$(SAN)/cli/%.o: cli/%.c cli/pasidctl.h include/linux/iommu_pasid.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CLI_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
@@ -80,7 +80,7 @@ san: $(SAN)/pasidctl $(SAN)/pasidctl-unit
 # make check runs each over its committed corpus and then for FUZZ_SECONDS
 # (default 15); "make fuzz-long FUZZ_SECONDS=3600" runs longer, growing the
 # corpus in build/fuzz/corpus.
-CLANG ?= clang
+CLANG ?= clang-14
 FUZZ := $(BUILD)/fuzz
 FUZZERS := parse batch apply nl
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -88,7 +88,7 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_OBJ := $(patsubst cli/%.c,$(FUZZ)/cli/%.o,$(filter-out cli/main.c,$(CLI_SRC))) \
 	$(FUZZ)/fake.o
 
-$(FUZZ)/cli/%.o: cli/%.c cli/pasidctl.h include/linux/iommu_pasid.h
+$(FUZZ)/cli/%.o: cli/%.c cli/pasidctl.h include/linux/iommu_pasid.h Makefile
 	@mkdir -p $(@D)
 	$(CLANG) $(CLI_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -217,4 +217,5 @@ bench: ensure-deps
 	tests/vm/run --timeout 3600 bash tests/bench/bench.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)/cli $(BUILD)/bench $(PASIDCTL) $(BUILD)/pasidctl-unit $(BUILD)/vminit $(BUILD)/tests $(BUILD)/results $(BUILD)/vm
+	rm -rf $(BUILD)/cli $(BUILD)/bench $(PASIDCTL) $(BUILD)/pasidctl-unit $(BUILD)/vminit $(BUILD)/tests $(BUILD)/results $(BUILD)/vm \
+		$(SAN) $(FUZZ)

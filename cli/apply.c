@@ -7,6 +7,7 @@
  * resv (the complete set of reservations). Everything is checked and planned
  * before the first change; running it twice changes nothing the second time.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -138,8 +139,9 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 					return bad(ctx, file, i, msg);
 				}
 				if (!strcmp(mk, "attr")) {
-					if (!json_object_is_type(mv, json_type_object))
-						return bad(ctx, file, i, "\"attr\" must be an object");
+					if (!json_object_is_type(mv, json_type_object) ||
+					    !json_object_object_length(mv))
+						return bad(ctx, file, i, "\"attr\" must be a non-empty object");
 					json_object_object_foreach(mv, ak, av) {
 						/* a sysfs attribute of the device, not a path */
 						if (!dev_name_ok(ak, 256)) {
@@ -212,7 +214,8 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 				rv->r.first = a;
 				rv->r.last = b;
 				label = jget_str(r, "label");
-				if (json_object_object_get(r, "label") &&
+				/* present means a string: "label": null is no label */
+				if (json_object_object_get_ex(r, "label", NULL) &&
 				    (!label || parse_label(label, &pm))) {
 					snprintf(msg, sizeof(msg), "resv[%zu]: %s", j,
 						 label ? pm.text : "\"label\" must be a string");
@@ -261,11 +264,13 @@ static void note(struct plan *p, const char *handle, struct json_object *c,
 			json_object_object_add(o, k, json_object_get(v));
 		json_object_array_add(p->jchanges, o);
 	} else {
-		printf("%s%s: ", p->dry ? "would " : "", handle);
+		char line[512];
+
+		/* labels and names come from the kernel and from the file */
 		va_start(ap, fmt);
-		vprintf(fmt, ap);
+		vsnprintf(line, sizeof(line), fmt, ap);
 		va_end(ap);
-		putchar('\n');
+		printf("%s%s: %s\n", p->dry ? "would " : "", tsafe(handle), tsafe(line));
 	}
 	json_object_put(c);
 }
@@ -406,31 +411,118 @@ static int apply_help(struct pctx *ctx, struct args *a)
 	return 0;
 }
 
+/* The keys of one object being scanned, as offsets into the text. */
+struct keyset {
+	size_t *at, *len;
+	size_t n, cap;
+};
+
 /*
  * What json-c lets through even in strict mode: a NUL written inside a
- * string (\u0000), which would cut a key or value there, and single-quoted
- * strings. Returns what is wrong, or NULL.
+ * string (\u0000, which would cut a key or value there), raw control
+ * characters in strings, single-quoted strings, bare words other than true,
+ * false and null (NaN, Infinity), a key twice in one object (json-c keeps
+ * the last, so "resv" given twice would release what the first asked for)
+ * and bytes that are not UTF-8. Returns what is wrong, or NULL.
  */
 static const char *json_prescan(const char *buf, size_t len)
 {
-	bool in_str = false;
-	size_t i;
+	static const char *const words[] = { "true", "false", "null" };
+	struct keyset stack[JSON_TOKENER_DEFAULT_DEPTH + 1] = { 0 };
+	const char *why = NULL;
+	char kinds[JSON_TOKENER_DEFAULT_DEPTH + 1];
+	int depth = 0, k;
+	size_t i, w;
 
-	for (i = 0; i < len; i++) {
-		if (!in_str) {
-			if (buf[i] == '\'')
-				return "single quotes are not JSON";
-			in_str = buf[i] == '"';
-		} else if (buf[i] == '"') {
-			in_str = false;
-		} else if (buf[i] == '\\' && i + 1 < len) {
-			if (buf[i + 1] == 'u' && len - i >= 6 &&
-			    !memcmp(buf + i + 2, "0000", 4))
-				return "a string holds \\u0000";
-			i++;	/* the escaped character */
+	for (i = 0; i < len && !why; i++) {
+		unsigned char c = buf[i];
+		unsigned int cp;
+		size_t start;
+
+		if (c == '{' || c == '[') {
+			if (depth == JSON_TOKENER_DEFAULT_DEPTH) {
+				why = "nested too deep";
+				break;
+			}
+			kinds[++depth] = c;
+			stack[depth].n = 0;
+		} else if (c == '}' || c == ']') {
+			if (depth > 0)
+				depth--;
+		} else if (c == '\'') {
+			why = "single quotes are not JSON";
+		} else if (isdigit(c) || c == '-') {
+			/* a number: its exponent's e is no bare word */
+			while (i + 1 < len && strchr("0123456789+-.eE", buf[i + 1]))
+				i++;
+		} else if (isalpha(c)) {
+			for (w = 0; w < 3; w++)
+				if (!strncmp(buf + i, words[w], strlen(words[w])))
+					break;
+			if (w == 3)
+				why = "a bare word (NaN, Infinity, ...) is not JSON";
+			else
+				i += strlen(words[w]) - 1;
+		} else if (c == '"') {
+			start = ++i;
+			for (; i < len && buf[i] != '"' && !why; i++) {
+				c = buf[i];
+				if (c < 0x20) {
+					why = "a string holds a control character";
+				} else if (c == '\\' && i + 1 < len) {
+					if (buf[i + 1] == 'u' && len - i >= 6 &&
+					    !memcmp(buf + i + 2, "0000", 4))
+						why = "a string holds \\u0000";
+					i++;
+				} else if (c >= 0x80) {
+					int n = utf8_seq((const unsigned char *)buf + i,
+							 len - i, &cp);
+
+					if (!n)
+						why = "a string is not UTF-8";
+					else
+						i += n - 1;
+				}
+			}
+			/* a key: the string an object's ':' follows */
+			w = i + 1;
+			while (w < len && strchr(" \t\r\n", buf[w]))
+				w++;
+			if (!why && depth > 0 && kinds[depth] == '{' && w < len &&
+			    buf[w] == ':') {
+				struct keyset *ks = &stack[depth];
+				size_t kl = i - start;
+
+				for (k = 0; k < (int)ks->n; k++)
+					if (ks->len[k] == kl &&
+					    !memcmp(buf + ks->at[k], buf + start, kl))
+						why = "a key is given twice in one object";
+				if (ks->n == ks->cap) {
+					size_t cap = ks->cap ? ks->cap * 2 : 8;
+					size_t *a = realloc(ks->at, cap * sizeof(*a));
+					size_t *l = a ? realloc(ks->len, cap * sizeof(*l)) : NULL;
+
+					if (a)
+						ks->at = a;
+					if (!a || !l) {
+						why = "out of memory";
+						break;
+					}
+					ks->len = l;
+					ks->cap = cap;
+				}
+				ks->at[ks->n] = start;
+				ks->len[ks->n++] = kl;
+			}
+		} else if (c >= 0x80) {
+			why = "not UTF-8";
 		}
 	}
-	return NULL;
+	for (k = 0; k <= JSON_TOKENER_DEFAULT_DEPTH; k++) {
+		free(stack[k].at);
+		free(stack[k].len);
+	}
+	return why;
 }
 
 /*
@@ -455,6 +547,12 @@ static int read_json_file(struct pctx *ctx, const char *file,
 		return perr(ctx, PE_USAGE, "cannot open %s: %s", file, strerror(errno));
 	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
 		ret = perr(ctx, PE_USAGE, "%s is a directory, not a JSON file", file);
+		goto out;
+	}
+	/* /dev/stdin, /proc/self/fd/0 or the file itself: the batch's input */
+	if (ctx->batch_ino && st.st_dev == ctx->batch_dev &&
+	    st.st_ino == ctx->batch_ino) {
+		ret = perr(ctx, PE_USAGE, "%s is the batch being run", file);
 		goto out;
 	}
 	for (;;) {
@@ -550,6 +648,8 @@ static int apply(struct pctx *ctx, struct args *a)
 		return perr(ctx, PE_USAGE, "apply needs a file (or - for stdin)");
 	if (!strcmp(file, "-") && ctx->batch_stdin)
 		return perr(ctx, PE_USAGE, "apply - cannot read stdin: the batch is read from it");
+	if (ctx->no_apply)
+		return perr(ctx, PE_USAGE, "apply is off here");
 
 	/* read and check the whole file before anything else */
 	ret = read_json_file(ctx, file, &root);
@@ -621,7 +721,9 @@ static int apply(struct pctx *ctx, struct args *a)
 			const char *bus = jget_str(fd, "bus-name"), *name = jget_str(fd, "dev-name");
 			char why[64];
 
-			if (!bus || !name)
+			/* a name that does not fit is no device we can name */
+			if (!bus || !name || strlen(bus) >= sizeof(want.bus) ||
+			    strlen(name) >= sizeof(want.name))
 				continue;
 			if (hs) {
 				if (strcmp(want.bus, bus) || strcmp(want.name, name))
@@ -660,12 +762,16 @@ static int apply(struct pctx *ctx, struct args *a)
 			goto out;
 	}
 	p.jchanges = json_object_new_array();
+	/* a refusal is reported once, below, with what was done before it */
+	ctx->quiet = true;
 	for (i = 0; i < ntg; i++) {
 		ret = apply_dev(&p, &tg[i].d, &ents[tg[i].entry], &made);
 		if (ret)
 			break;
 	}
-	if (ctx->json) {
+	ctx->quiet = false;
+	/* on a failure, the changes made (made) are what the report lists */
+	if (ctx->json && !(ret && !made)) {
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "format-version", json_object_new_int(PASIDCTL_FORMAT_VERSION));
@@ -681,9 +787,21 @@ static int apply(struct pctx *ctx, struct args *a)
 			       p.changes == 1 ? "" : "s");
 	}
 	json_object_put(p.jchanges);
-	if (ret && made) {
-		fprintf(stderr, "Error: apply stopped after %d of its changes\n", made);
-		ret = -PE_PARTIAL;
+	if (ret && ctx->kerr) {
+		char h[256], how[64];
+
+		/* one line: what the kernel said, where, and how far apply got */
+		dev_handle(&tg[i].d, h, sizeof(h));
+		if (made)
+			snprintf(how, sizeof(how), "apply stopped after %d of its changes",
+				 made);
+		else
+			snprintf(how, sizeof(how), "nothing changed");
+		ret = perr(ctx, made ? PE_PARTIAL : (ret == -PE_NOTSUP ? PE_NOTSUP : PE_KERNEL),
+			   "%s: %s; %s", h,
+			   ctx->kmsg[0] ? ctx->kmsg : strerror(ctx->kerr), how);
+	} else if (ret && made) {
+		ret = perr(ctx, PE_PARTIAL, "apply stopped after %d of its changes", made);
 	}
 out:
 	free(tg);

@@ -107,7 +107,8 @@ static int read_line(FILE *f, char *buf, size_t *len)
 	int c;
 
 	while ((c = getc(f)) != EOF) {
-		if (n == BATCH_LINE_MAX)
+		/* BATCH_LINE_MAX bytes, then only the newline may come */
+		if (n == BATCH_LINE_MAX && c != '\n')
 			return -E2BIG;
 		buf[n++] = c;
 		if (c == '\n')
@@ -148,12 +149,17 @@ int run_batch_file(struct pctx *ctx, FILE *f, const char *file, bool is_stdin)
 {
 	int lineno = 0, failed = 0, ret = 0, got;
 	char *line, *argv[64];
+	struct stat st;
 	size_t len;
 
-	line = malloc(BATCH_LINE_MAX + 1);
+	line = malloc(BATCH_LINE_MAX + 2);	/* the newline, the NUL */
 	if (!line)
 		return perr(ctx, PE_KERNEL, "out of memory");
 	ctx->batch_stdin = is_stdin;
+	if (!fstat(fileno(f), &st)) {
+		ctx->batch_dev = st.st_dev;
+		ctx->batch_ino = st.st_ino;
+	}
 	while ((got = read_line(f, line, &len))) {
 		struct pmsg pm;
 		char shown[128];
@@ -198,5 +204,6 @@ int run_batch_file(struct pctx *ctx, FILE *f, const char *file, bool is_stdin)
 	}
 	free(line);
 	ctx->batch_stdin = false;
+	ctx->batch_dev = ctx->batch_ino = 0;
 	return failed ? -PE_PARTIAL : 0;
 }

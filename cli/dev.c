@@ -34,17 +34,6 @@ static int put_dev(struct nl_msg *msg, const struct devref *d)
 	       nla_put_string(msg, IOMMU_PASID_A_DEV_DEV_NAME, d->name);
 }
 
-/* The reply of a do request; a second one is the kernel's mistake. */
-static int keep_obj(struct pctx *ctx, struct json_object *o, void *arg)
-{
-	struct json_object **out = arg;
-
-	if (*out)
-		return perr(ctx, PE_KERNEL, "the kernel sent two replies to one request");
-	*out = json_object_get(o);
-	return 0;
-}
-
 /* The device's state (dev-get do), for dev show DEV and for apply. */
 int dev_get_one(struct pctx *ctx, const struct devref *d,
 		struct json_object **out)
@@ -55,10 +44,11 @@ int dev_get_one(struct pctx *ctx, const struct devref *d,
 	*out = NULL;
 	if (!msg || put_dev(msg, d))
 		return pnl_build_failed(ctx, msg);
-	ret = pnl_do(ctx, msg, AS_DEV, keep_obj, out);
-	if (!ret && !*out)
-		ret = perr(ctx, PE_KERNEL, "the kernel sent no reply");
-	if (ret) {
+	ret = pnl_do_one(ctx, msg, AS_DEV, out);
+	/* and the reply is about the device asked for */
+	if (!ret && (strcmp(jget_str(*out, "bus-name") ?: "", d->bus) ||
+		     strcmp(jget_str(*out, "dev-name") ?: "", d->name))) {
+		ret = perr(ctx, PE_KERNEL, "the kernel replied about another device");
 		json_object_put(*out);
 		*out = NULL;
 	}
@@ -103,15 +93,22 @@ int dev_do_release(struct pctx *ctx, const struct devref *d,
 	return range_op(ctx, IOMMU_PASID_CMD_RANGE_RELEASE, d, r, label);
 }
 
-/* The device argument every command but show starts with. */
+/*
+ * The device argument every command but show starts with: only its form is
+ * checked here; it is looked up once the other words are known to be good,
+ * so that a bad keyword is a usage error whatever the device.
+ */
 static int take_dev(struct pctx *ctx, struct args *a, const char *cmd,
-		    struct devref *d)
+		    const char **word)
 {
-	const char *w = args_next(a);
+	struct pmsg pm;
 
-	if (!w)
+	*word = args_next(a);
+	if (!*word)
 		return perr(ctx, PE_USAGE, "dev %s needs a device", cmd);
-	return dev_resolve(ctx, w, d);
+	if (dev_handle_check(*word, &pm))
+		return perr(ctx, PE_USAGE, "%s", pm.text);
+	return 0;
 }
 
 struct show {
@@ -192,7 +189,7 @@ static int dev_show(struct pctx *ctx, struct args *a)
 			return ret;
 		out_list_begin(&s.l, ctx, "dev");
 		show_one(ctx, o, &s);
-		out_list_end(&s.l);
+		out_list_end(&s.l, false);
 		json_object_put(o);
 		return 0;
 	}
@@ -205,12 +202,13 @@ static int dev_show(struct pctx *ctx, struct args *a)
 	s.printed = json_object_new_array();
 	ret = pnl_dump(ctx, msg, AS_DEV, show_one, &s, dev_seen);
 	json_object_put(s.printed);
-	out_list_end(&s.l);
+	out_list_end(&s.l, ret);
 	return ret;
 }
 
 static int dev_set(struct pctx *ctx, struct args *a)
 {
+	const char *dw;
 	struct range pool;
 	bool have_pool = false;
 	int mode = -1, ret;
@@ -218,7 +216,7 @@ static int dev_set(struct pctx *ctx, struct args *a)
 	const char *w;
 	uint32_t m;
 
-	ret = take_dev(ctx, a, "set", &d);
+	ret = take_dev(ctx, a, "set", &dw);
 	if (ret)
 		return ret;
 	while ((w = args_next(a))) {
@@ -238,6 +236,9 @@ static int dev_set(struct pctx *ctx, struct args *a)
 	}
 	if (mode < 0 && !have_pool)
 		return perr(ctx, PE_USAGE, "dev set needs mode or pool");
+	ret = dev_resolve(ctx, dw, &d);
+	if (ret)
+		return ret;
 	ret = pnl_open(ctx);
 	if (ret)
 		return ret;
@@ -246,13 +247,14 @@ static int dev_set(struct pctx *ctx, struct args *a)
 
 static int dev_reserve(struct pctx *ctx, struct args *a)
 {
+	const char *dw;
 	struct range r[MAX_RANGES];
 	struct pmsg pm;
 	const char *w, *label = NULL;
 	struct devref d;
 	int n = 0, i, ret;
 
-	ret = take_dev(ctx, a, "reserve", &d);
+	ret = take_dev(ctx, a, "reserve", &dw);
 	if (ret)
 		return ret;
 	while ((w = args_next(a))) {
@@ -272,6 +274,9 @@ static int dev_reserve(struct pctx *ctx, struct args *a)
 	}
 	if (!n)
 		return perr(ctx, PE_USAGE, "dev reserve needs range LIST");
+	ret = dev_resolve(ctx, dw, &d);
+	if (ret)
+		return ret;
 	ret = pnl_open(ctx);
 	if (ret)
 		return ret;
@@ -297,13 +302,14 @@ static int dev_reserve(struct pctx *ctx, struct args *a)
 
 static int dev_release(struct pctx *ctx, struct args *a)
 {
+	const char *dw;
 	const char *w, *label = NULL;
 	bool have_range = false;
 	struct devref d;
 	struct range r;
 	int ret;
 
-	ret = take_dev(ctx, a, "release", &d);
+	ret = take_dev(ctx, a, "release", &dw);
 	if (ret)
 		return ret;
 	while ((w = args_next(a))) {
@@ -322,6 +328,9 @@ static int dev_release(struct pctx *ctx, struct args *a)
 	}
 	if (have_range == !!label)
 		return perr(ctx, PE_USAGE, "dev release needs either range FIRST-LAST or label LABEL");
+	ret = dev_resolve(ctx, dw, &d);
+	if (ret)
+		return ret;
 	ret = pnl_open(ctx);
 	if (ret)
 		return ret;

@@ -48,6 +48,7 @@ static int global_print(struct pctx *ctx, struct json_object *g, void *arg)
 
 static int global_show(struct pctx *ctx, struct args *a)
 {
+	struct json_object *o;
 	struct nl_msg *msg;
 	int ret;
 
@@ -60,7 +61,12 @@ static int global_show(struct pctx *ctx, struct args *a)
 	msg = pnl_new(ctx, IOMMU_PASID_CMD_GLOBAL_GET, 0);
 	if (!msg)
 		return pnl_build_failed(ctx, msg);
-	return pnl_do(ctx, msg, AS_GLOBAL, global_print, NULL);
+	/* print only a whole, single reply */
+	ret = pnl_do_one(ctx, msg, AS_GLOBAL, &o);
+	if (!ret)
+		ret = global_print(ctx, o, NULL);
+	json_object_put(o);
+	return ret;
 }
 
 static int global_set(struct pctx *ctx, struct args *a)

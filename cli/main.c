@@ -15,38 +15,42 @@
 
 /*
  * The exit status @status, unless the output could not be written: a full
- * disk or a closed pipe must not look like success to a script.
+ * disk or a closed pipe must not look like success to a script, and is
+ * reported even when the command failed anyway.
  */
 static int out_done(int status)
 {
-	if ((fflush(stdout) || ferror(stdout)) && !status) {
+	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "Error: writing the output: %s\n",
 			strerror(errno ?: EIO));
-		return PE_USAGE;
+		return status ?: PE_USAGE;
 	}
 	return status;
 }
 
-/* A bad option, named as it was written ("--json=1", "-x"). */
-static void bad_option(struct pctx *ctx, const char *word, int opt)
+/*
+ * A bad option, named as it was written. getopt_long() leaves optopt 0 for
+ * an unknown long option, the option's letter for a long option given a
+ * value it does not take or lacking one it needs, and the letter itself
+ * for a short one (which may sit in a cluster such as -xj, where optind
+ * has not moved on yet).
+ */
+static void bad_option(struct pctx *ctx, char **argv, int opt)
 {
-	const char *eq;
+	const char *word = argv[optind - 1], *eq;
 
-	if (word && !strncmp(word, "--", 2)) {
+	if (!opt) {
+		perr(ctx, PE_USAGE, "unknown option \"%s\"; try \"pasidctl -h\"", word);
+	} else if (strchr("jpfntVh", opt)) {
+		/* only a long option can be given a value: --json=1 */
 		eq = strchr(word, '=');
-		if (eq && opt)
-			perr(ctx, PE_USAGE, "option \"%.*s\" takes no value",
-			     (int)(eq - word), word);
-		else if (opt)
-			perr(ctx, PE_USAGE, "option \"%s\" needs a value", word);
-		else
-			perr(ctx, PE_USAGE, "unknown option \"%s\"; try \"pasidctl -h\"",
-			     word);
+		perr(ctx, PE_USAGE, "option \"%.*s\" takes no value",
+		     eq ? (int)(eq - word) : (int)strlen(word), word);
 	} else if (opt == 'b') {
-		perr(ctx, PE_USAGE, "option \"-b\" needs a value");
+		perr(ctx, PE_USAGE, "option \"%s\" needs a value",
+		     !strncmp(word, "--", 2) ? word : "-b");
 	} else {
-		perr(ctx, PE_USAGE, "unknown option \"-%c\"; try \"pasidctl -h\"",
-		     opt ?: '?');
+		perr(ctx, PE_USAGE, "unknown option \"-%c\"; try \"pasidctl -h\"", opt);
 	}
 }
 
@@ -96,7 +100,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return out_done(0);
 		default:
-			bad_option(&ctx, argv[optind - 1], optopt);
+			bad_option(&ctx, argv, optopt);
 			return PE_USAGE;
 		}
 	}

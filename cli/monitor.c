@@ -175,7 +175,11 @@ static int monitor(struct pctx *ctx, struct args *a)
 	if (sfd < 0)
 		return perr(ctx, PE_KERNEL, "signalfd: %s", strerror(errno));
 
-	cb = nl_cb_clone(nl_socket_get_cb(ctx->sk));
+	cb = pnl_sock_cb(ctx);
+	if (!cb) {
+		close(sfd);
+		return perr(ctx, PE_KERNEL, "out of memory");
+	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_on_event, ctx);
 	fprintf(stderr, "Listening for iommu-pasid events; Ctrl-C stops.\n");
 
@@ -203,6 +207,12 @@ static int monitor(struct pctx *ctx, struct args *a)
 			break;
 		} else {
 			ret = 0;
+		}
+		/* nobody reads the events any more: a closed pipe, a full disk */
+		if (ferror(stdout)) {
+			ret = perr(ctx, PE_USAGE, "writing the output: %s",
+				   strerror(errno ?: EIO));
+			break;
 		}
 	}
 	nl_cb_put(cb);

@@ -346,7 +346,6 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 			    nlh->nlmsg_len - ack_len);
 out:
 	r->err = kernel_errno(e->error);
-	/* an error of 0 is the ACK of a do request */
 	return NL_STOP;
 }
 
@@ -398,7 +397,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	o = pnl_to_json(r->ctx, msg, r->attrset);
 	if (!o) {
-		r->cberr = perr(r->ctx, PE_KERNEL, "a malformed reply from the kernel (message type %u)",
+		r->cberr = r->ctx->quiet ? -PE_KERNEL :
+			   perr(r->ctx, PE_KERNEL, "a malformed reply from the kernel (message type %u)",
 				nlmsg_hdr(msg)->nlmsg_type);
 		return NL_OK;
 	}
@@ -467,7 +467,7 @@ static int on_family(struct nl_msg *msg, void *arg)
 }
 
 /* A callback set of our own, cloned from the socket's. */
-static struct nl_cb *sock_cb(struct pctx *ctx)
+struct nl_cb *pnl_sock_cb(struct pctx *ctx)
 {
 	/* nl_socket_get_cb() hands out a reference of its own */
 	struct nl_cb *s = nl_socket_get_cb(ctx->sk), *cb;
@@ -482,7 +482,7 @@ static struct nl_cb *sock_cb(struct pctx *ctx)
 static int run_req(struct pctx *ctx, struct req *r, struct nl_msg *msg,
 		   bool dump)
 {
-	struct nl_cb *cb = sock_cb(ctx);
+	struct nl_cb *cb = pnl_sock_cb(ctx);
 	int ret;
 
 	if (!cb)
@@ -504,6 +504,9 @@ static int run_req(struct pctx *ctx, struct req *r, struct nl_msg *msg,
 			break;
 	}
 	nl_cb_put(cb);
+	/* the callback reported already: one error, one line */
+	if (r->cberr)
+		return r->cberr;
 	if (r->err) {
 		ctx->kerr = r->err;
 		/* no such device, or a family that cannot answer here */
@@ -550,7 +553,7 @@ int pnl_family_present(struct pctx *ctx)
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0, 0,
 		    CTRL_CMD_GETFAMILY, 1);
 	nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, IOMMU_PASID_FAMILY_NAME);
-	cb = sock_cb(ctx);
+	cb = pnl_sock_cb(ctx);
 	if (!cb) {
 		nlmsg_free(msg);
 		return perr(ctx, PE_KERNEL, "out of memory");
@@ -566,8 +569,8 @@ int pnl_family_present(struct pctx *ctx)
 	if (r.err && r.err != ENOENT)
 		return perr(ctx, PE_NOTSUP, "cannot query the generic netlink controller: %s",
 			    strerror(r.err));
-	if (f.bad)
-		return perr(ctx, PE_NOTSUP, "a malformed reply from the generic netlink controller");
+	if (f.bad || (f.id && f.id < GENL_MIN_ID))
+		return perr(ctx, PE_KERNEL, "a malformed reply from the generic netlink controller");
 	if (!f.id)
 		return 1;
 	ctx->family = f.id;
@@ -618,6 +621,37 @@ struct nl_msg *pnl_new(struct pctx *ctx, uint8_t cmd, int flags)
 		return NULL;
 	}
 	return msg;
+}
+
+/* The reply of a do request; a second one is the kernel's mistake. */
+static int keep_obj(struct pctx *ctx, struct json_object *o, void *arg)
+{
+	struct json_object **out = arg;
+
+	if (*out)
+		return perr(ctx, PE_KERNEL, "the kernel sent two replies to one request");
+	*out = json_object_get(o);
+	return 0;
+}
+
+/*
+ * Send a do request that has exactly one reply object, stored in *@out
+ * (NULL on an error). Frees @msg.
+ */
+int pnl_do_one(struct pctx *ctx, struct nl_msg *msg, int attrset,
+	       struct json_object **out)
+{
+	int ret;
+
+	*out = NULL;
+	ret = pnl_do(ctx, msg, attrset, keep_obj, out);
+	if (!ret && !*out)
+		ret = perr(ctx, PE_KERNEL, "the kernel sent no reply");
+	if (ret) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return ret;
 }
 
 /* A request that could not be built: frees @msg, reports, returns -class. */

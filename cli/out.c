@@ -38,26 +38,71 @@ const char *jget_str(struct json_object *o, const char *key)
 }
 
 /*
- * @s for a terminal: control characters (which could retitle it or forge
- * lines; process names and arguments are anyone's to choose) as \xNN and a
- * backslash as \\. Returns one of a few rotating static buffers.
+ * The length of the valid UTF-8 sequence at @s (1-4), or 0 if it is not one:
+ * no overlong forms, surrogates or values past U+10FFFF. *@cp gets its value.
+ */
+int utf8_seq(const unsigned char *s, size_t avail, unsigned int *cp)
+{
+	unsigned int c = s[0], n, i, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2; c &= 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3; c &= 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4; c &= 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (avail < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * @s for a terminal: control characters (C0, DEL and C1, raw or as UTF-8,
+ * which could move the cursor, retitle the terminal or forge lines; process
+ * names and arguments are anyone's to choose) and bytes that are not UTF-8
+ * as \xNN. Returns one of a few rotating static buffers.
  */
 const char *tsafe(const char *s)
 {
 	static char bufs[4][1024];
-	static int next;
+	static unsigned int next;
 	char *b = bufs[next++ % 4], *p = b;
-	const unsigned char *c;
+	const unsigned char *c = (const unsigned char *)s;
+	size_t left;
 
 	if (!s)
 		return NULL;
-	for (c = (const unsigned char *)s; *c && p < b + sizeof(bufs[0]) - 5; c++) {
-		if (*c < 0x20 || *c == 0x7f)
-			p += sprintf(p, "\\x%02x", *c);
-		else if (*c == '\\')
-			p += sprintf(p, "\\\\");
-		else
-			*p++ = *c;
+	left = strlen(s);
+	while (left && p < b + sizeof(bufs[0]) - 17) {
+		unsigned int cp;
+		int n = utf8_seq(c, left, &cp);
+
+		if (n && cp >= 0x20 && !(cp >= 0x7f && cp <= 0x9f)) {
+			memcpy(p, c, n);
+			p += n;
+		} else {
+			/* each byte of a control or of what is not UTF-8 */
+			n = n ?: 1;
+			for (int i = 0; i < n; i++)
+				p += sprintf(p, "\\x%02x", c[i]);
+		}
+		c += n;
+		left -= n;
 	}
 	*p = '\0';
 	return b;
@@ -87,17 +132,30 @@ void out_json_line(struct pctx *ctx, struct json_object *obj)
 	fflush(stdout);
 }
 
+/*
+ * A list printed as it arrives. Its JSON header goes out with the first
+ * object, so that a request the kernel refuses before any prints nothing on
+ * stdout (no empty list that reads as "none").
+ */
 void out_list_begin(struct out_list *l, struct pctx *ctx, const char *key)
 {
 	l->ctx = ctx;
 	l->key = key;
 	l->count = 0;
-	if (!ctx->json)
+	l->begun = false;
+}
+
+static void out_list_header(struct out_list *l)
+{
+	struct pctx *ctx = l->ctx;
+
+	if (l->begun || !ctx->json)
 		return;
+	l->begun = true;
 	if (ctx->pretty)
-		printf("{\n  \"format-version\": %d,\n  \"%s\": [", PASIDCTL_FORMAT_VERSION, key);
+		printf("{\n  \"format-version\": %d,\n  \"%s\": [", PASIDCTL_FORMAT_VERSION, l->key);
 	else
-		printf("{\"format-version\":%d,\"%s\":[", PASIDCTL_FORMAT_VERSION, key);
+		printf("{\"format-version\":%d,\"%s\":[", PASIDCTL_FORMAT_VERSION, l->key);
 }
 
 void out_list_item(struct out_list *l, struct json_object *obj,
@@ -110,6 +168,7 @@ void out_list_item(struct out_list *l, struct json_object *obj,
 		l->count++;
 		return;
 	}
+	out_list_header(l);
 	if (ctx->pretty) {
 		printf("%s\n    ", l->count ? "," : "");
 		put_indented(json_object_to_json_string_ext(obj, json_flags(ctx)), 4);
@@ -120,10 +179,16 @@ void out_list_item(struct out_list *l, struct json_object *obj,
 	l->count++;
 }
 
-void out_list_end(struct out_list *l)
+/*
+ * End the list: @failed when the kernel stopped it. A failed list that
+ * printed nothing prints nothing; one cut short is closed, so what came is
+ * still one JSON document, and the exit status says it is incomplete.
+ */
+void out_list_end(struct out_list *l, bool failed)
 {
-	if (!l->ctx->json)
+	if (!l->ctx->json || (failed && !l->begun))
 		return;
+	out_list_header(l);
 	if (l->ctx->pretty)
 		printf("%s]\n}\n", l->count ? "\n  " : "");
 	else
@@ -142,8 +207,10 @@ int perr(struct pctx *ctx, int class, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* what anyone chose, escaped, in the text and the JSON alike */
+	snprintf(msg, sizeof(msg), "%s", tsafe(msg));
 	fflush(stdout);
-	fprintf(stderr, "Error: %s\n", tsafe(msg));
+	fprintf(stderr, "Error: %s\n", msg);
 	if (ctx && ctx->json) {
 		struct json_object *o = json_object_new_object();
 		struct json_object *e = json_object_new_object();

@@ -54,8 +54,11 @@ struct pctx {
 	const char *kattr;
 	/* report kernel refusals to the caller only, not on stderr */
 	bool quiet;
-	/* the batch is read from stdin (apply - may not) */
+	/* the batch is read from stdin (apply - may not), or from this file */
 	bool batch_stdin;
+	unsigned long batch_dev, batch_ino;
+	/* apply refused (the batch fuzzer: apply reads files lines name) */
+	bool no_apply;
 };
 
 /* An argument cursor. */
@@ -136,6 +139,10 @@ int pnl_open(struct pctx *ctx);
 int pnl_join_monitor(struct pctx *ctx);
 struct nl_msg *pnl_new(struct pctx *ctx, uint8_t cmd, int flags);
 int pnl_build_failed(struct pctx *ctx, struct nl_msg *msg);
+int pnl_do_one(struct pctx *ctx, struct nl_msg *msg, int attrset,
+	       struct json_object **out);
+struct nl_cb;
+struct nl_cb *pnl_sock_cb(struct pctx *ctx);
 typedef int (*pnl_obj_cb)(struct pctx *ctx, struct json_object *obj, void *arg);
 int pnl_do(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 	  void *arg);
@@ -168,17 +175,19 @@ struct out_list {
 	struct pctx *ctx;
 	const char *key;
 	int count;
+	bool begun;	/* the JSON header is out */
 };
 void out_list_begin(struct out_list *l, struct pctx *ctx, const char *key);
 void out_list_item(struct out_list *l, struct json_object *obj,
 		   void (*text)(struct pctx *, struct json_object *));
-void out_list_end(struct out_list *l);
+void out_list_end(struct out_list *l, bool failed);
 void out_json_line(struct pctx *ctx, struct json_object *obj);
 void out_json_doc(struct pctx *ctx, struct json_object *obj);
 void print_dev_text(struct pctx *ctx, struct json_object *dev);
 void print_proc_text(struct pctx *ctx, struct json_object *mm);
 void print_bond_text(struct json_object *b, bool with_dev, bool with_pid);
 const char *tsafe(const char *s);
+int utf8_seq(const unsigned char *s, size_t avail, unsigned int *cp);
 int64_t jget_int(struct json_object *o, const char *key, int64_t def);
 const char *jget_str(struct json_object *o, const char *key);
 

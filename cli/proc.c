@@ -45,6 +45,7 @@ struct pshow {
 	 */
 	struct json_object *pending;
 	int64_t last_pid;	/* the last process printed: resume point */
+	int64_t want_pid;	/* proc show PID: the only one to accept */
 };
 
 /* Does the process have a bond matching the dev/kind filter? */
@@ -90,7 +91,8 @@ static int pshow_one(struct pctx *ctx, struct json_object *o, void *arg)
 	struct json_object *more, *arr;
 	size_t i;
 
-	(void)ctx;
+	if (s->want_pid && jget_int(o, "pid", -1) != s->want_pid)
+		return perr(ctx, PE_KERNEL, "the kernel replied about another process");
 	if (s->pending && jget_int(o, "pid", -1) == jget_int(s->pending, "pid", -2)) {
 		/* the rest of the same process's bonds */
 		if (!json_object_object_get_ex(o, "bond", &more))
@@ -163,12 +165,12 @@ static int proc_show(struct pctx *ctx, struct args *a)
 		if (!msg || nla_put_u32(msg, IOMMU_PASID_A_MM_PID, pid))
 			return pnl_build_failed(ctx, msg);
 		/* Print nothing until the kernel answered: no half a document. */
+		out_list_begin(&s.l, ctx, "proc");
+		s.want_pid = pid;
 		ret = pnl_do(ctx, msg, AS_MM, pshow_one, &s);
-		if (!ret) {
-			out_list_begin(&s.l, ctx, "proc");
+		if (!ret)
 			pshow_flush(&s);
-			out_list_end(&s.l);
-		}
+		out_list_end(&s.l, ret);
 		json_object_put(s.pending);
 		return ret;
 	}
@@ -183,7 +185,7 @@ static int proc_show(struct pctx *ctx, struct args *a)
 	if (!ret)
 		pshow_flush(&s);
 	json_object_put(s.pending);
-	out_list_end(&s.l);
+	out_list_end(&s.l, ret);
 	return ret;
 }
 

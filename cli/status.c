@@ -197,7 +197,7 @@ static int status(struct pctx *ctx, struct args *a)
 		else {
 			printf("iommus:");
 			for (i = 0; i < json_object_array_length(iommus); i++)
-				printf(" %s", json_object_get_string(json_object_array_get_idx(iommus, i)));
+				printf(" %s", tsafe(json_object_get_string(json_object_array_get_idx(iommus, i))));
 			putchar('\n');
 		}
 		for (i = 0; i < json_object_array_length(devs); i++) {
@@ -206,7 +206,7 @@ static int status(struct pctx *ctx, struct args *a)
 
 			int64_t lok = jget_int(d, "local-ok", -1);
 
-			printf("  %s: %s%s%s\n", jget_str(d, "handle"),
+			printf("  %s: %s%s%s\n", tsafe(jget_str(d, "handle")),
 			       why ? "no PASIDs: " : "PASID-capable", why ?: "",
 			       why || lok < 0 ? "" : lok ? ", local PASIDs allowed" :
 			       ", global PASIDs only (its driver takes the CPU's PASID)");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libudev.h>
@@ -77,10 +78,47 @@ void fake_done(struct pctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 }
 
+static int err_fd = -1;
+
+void fake_stderr_begin(void)
+{
+	if (err_fd < 0) {
+		err_fd = memfd_create("stderr", 0);
+		if (err_fd < 0)
+			abort();
+	}
+	fflush(stderr);
+	if (ftruncate(err_fd, 0) || lseek(err_fd, 0, SEEK_SET) ||
+	    dup2(err_fd, STDERR_FILENO) < 0)
+		abort();
+}
+
+int fake_error_lines(void)
+{
+	char buf[65536];
+	ssize_t n;
+	int count = 0;
+
+	fflush(stderr);
+	n = pread(err_fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		abort();
+	buf[n] = '\0';
+	for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		count += !strncmp(p, "Error: ", 7);
+	/* FUZZ_SHOW_STDERR=1: show it, to see why a run failed */
+	if (getenv("FUZZ_SHOW_STDERR"))
+		fprintf(stdout, "--- stderr:\n%s---\n", buf);
+	return count;
+}
+
 void fake_quiet(void)
 {
-	int fd = open("/dev/null", O_WRONLY);
+	int fd;
 
+	if (getenv("FUZZ_SHOW_STDERR"))
+		return;
+	fd = open("/dev/null", O_WRONLY);
 	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
 		abort();
 	close(fd);

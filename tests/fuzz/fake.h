@@ -22,5 +22,11 @@ void fake_kernel(struct pctx *ctx, const uint8_t *data, size_t len);
 void fake_done(struct pctx *ctx);
 /* Send stdout to /dev/null: output is not what is fuzzed, its paths are. */
 void fake_quiet(void);
+/*
+ * Catch what the next command writes to stderr, then count its lines that
+ * start with "Error: ": a failure must report itself exactly once.
+ */
+void fake_stderr_begin(void);
+int fake_error_lines(void);
 
 #endif

