@@ -167,7 +167,16 @@ kernel-each: ensure-deps
 	kernel/tree.sh each
 
 # Benchmark helpers (make bench); built by make check too, so they stay sound.
-BENCH := $(BUILD)/bench/maxrss $(BUILD)/bench/nl-dump $(BUILD)/bench/bind-bench
+BENCH := $(BUILD)/bench/maxrss $(BUILD)/bench/nl-dump $(BUILD)/bench/bind-bench \
+	$(BUILD)/bench/cli-dump
+
+# pasidctl's own cost over a bare receive loop, on the host: the real code
+# fed an mm-get dump through the fuzzers' fake socket.
+$(BUILD)/bench/cli-dump: tests/bench/cli-dump.c tests/fuzz/fake.c tests/fuzz/fake.h \
+		$(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) -Itests/fuzz -o $@ tests/bench/cli-dump.c tests/fuzz/fake.c \
+		$(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(CLI_LDLIBS)
 
 # The selftests live in the series; build them from the patched tree.
 tests: $(SELFTESTS) $(TOOLS) $(BENCH)

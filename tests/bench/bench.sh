@@ -8,6 +8,7 @@
 #   2. a dump of N tuples through pasidctl -j, pasidctl (text), a bare libnl
 #      receive loop and the kernel's cli.py: wall time and peak memory, at
 #      1,000 and at 100,000 tuples (memory should stay flat: streaming)
+#   3. pasidctl's own cost per tuple, without the kernel (bench/cli-dump)
 B=${1:?usage: bench.sh BUILD_DIR}
 K=$B/linux
 S=/sys/bus/svamock
@@ -75,5 +76,9 @@ dumps 1000
 echo
 echo "pasidctl -j peak memory, 100,000 vs 1,000 tuples: $kb_at_1000 kB vs $kb_at_10 kB" \
 	"(ratio $(ratio "$kb_at_1000" "$kb_at_10"); streaming keeps it flat)"
+echo
+echo "== 3. pasidctl's own cost: the same mm-get dump, 100,000 tuples, fed from"
+echo "   memory through libnl's receive path (no kernel, no syscalls)"
+"$B/bench/cli-dump" 100000
 rmmod iommu_sva_mock
 rm -rf "$T"
