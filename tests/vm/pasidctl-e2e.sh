@@ -305,7 +305,8 @@ wait $b2
 "$P" dev release $D1 label mon >/dev/null
 "$P" global set floor 300 >/dev/null
 "$P" global set floor 1 >/dev/null
-sleep 0.5
+# the last event is in before the monitor stops (slow builds take longer)
+for i in $(seq 100); do grep -q '"floor":1[,}]' "$T/mon" && break; sleep 0.1; done
 kill -INT $mpid
 wait $mpid
 check "monitor exits 0 on SIGINT" [ $? = 0 ]
@@ -319,11 +320,12 @@ check "... and the reservation, as a dev-change-ntf carrying it" \
 check "... and the floor changes, as global-change-ntf" \
 	[ "$(jq -s -c '[.[] | select(.name == "global-change-ntf") | .msg.floor]' "$T/mon")" = "[300,1]" ]
 check "-t adds timestamps to every event" [ "$(jq -s '[.[] | select(.timestamp == null)] | length' "$T/mon")" = 0 ]
-"$P" -t monitor >"$T/mon" 2>/dev/null &
+"$P" -t monitor >"$T/mon" 2>"$T/mon.err" &
 mpid=$!
-sleep 1
+# (a sanitizer build under TCG takes its time to start and to print)
+for i in $(seq 100); do grep -q Listening "$T/mon.err" && break; sleep 0.1; done
 "$BIND" 502 >/dev/null 2>&1
-sleep 0.5
+for i in $(seq 100); do grep -q bind-ntf "$T/mon" && break; sleep 0.1; done
 kill -TERM $mpid
 wait $mpid
 check "text monitor exits 0 on SIGTERM" [ $? = 0 ]
