@@ -66,12 +66,28 @@ struct target {
 /*
  * What the kernel is known to refuse, found before the first change: local
  * or auto on a device whose driver takes the CPU's PASID, a pool past what
- * every device of its IOMMU group takes.
+ * every device of its IOMMU group takes, a pool or reservation past the
+ * device's own PASIDs.
  */
 static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 		    const struct entry *e)
 {
 	int64_t gmax = jget_int(t->cur, "group-max-pasids", 0);
+	int64_t max = jget_int(t->cur, "max-pasids", 0);
+	int k;
+
+	if (max && e->pool_max >= max)
+		return perr(ctx, PE_KERNEL,
+			    "%s: dev[%d]: %s/%s: pool-max %lld is past %lld, the device's last PASID; nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, (long long)e->pool_max,
+			    (long long)max - 1);
+	for (k = 0; max && e->have_resv && k < e->nresv; k++)
+		if (e->resv[k].r.last >= max)
+			return perr(ctx, PE_KERNEL,
+				    "%s: dev[%d]: %s/%s: resv[%d] %u-%u is past %lld, the device's last PASID; nothing changed",
+				    file, t->entry, t->d.bus, t->d.name, k,
+				    e->resv[k].r.first, e->resv[k].r.last,
+				    (long long)max - 1);
 
 	if ((e->mode == IOMMU_PASID_POLICY_LOCAL || e->mode == IOMMU_PASID_POLICY_AUTO) &&
 	    !jget_int(t->cur, "local-ok", 1))
@@ -170,9 +186,12 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 			}
 			e->mode = m;
 		} else if (!strcmp(key, "pool-min") || !strcmp(key, "pool-max")) {
-			if (get_u32(val, PASID_MAX, key[5] == 'm' && key[6] == 'i' ?
-				    &e->pool_min : &e->pool_max)) {
-				snprintf(msg, sizeof(msg), "\"%s\" must be a number from 0 to %u",
+			int64_t *v = key[5] == 'm' && key[6] == 'i' ?
+				     &e->pool_min : &e->pool_max;
+
+			/* PASID 0 is no device's to give: pools start at 1 */
+			if (get_u32(val, PASID_MAX, v) || !*v) {
+				snprintf(msg, sizeof(msg), "\"%s\" must be a number from 1 to %u",
 					 key, PASID_MAX);
 				return bad(ctx, file, i, msg);
 			}
@@ -205,9 +224,10 @@ static int check_entry(struct pctx *ctx, const char *file, int i,
 					}
 				}
 				if (get_u32(json_object_object_get(r, "first"), PASID_MAX, &a) ||
-				    get_u32(json_object_object_get(r, "last"), PASID_MAX, &b) || a > b) {
+				    get_u32(json_object_object_get(r, "last"), PASID_MAX, &b) ||
+				    !a || a > b) {
 					snprintf(msg, sizeof(msg),
-						 "resv[%zu]: needs \"first\" <= \"last\", both from 0 to %u",
+						 "resv[%zu]: needs \"first\" <= \"last\", both from 1 to %u",
 						 j, PASID_MAX);
 					return bad(ctx, file, i, msg);
 				}

@@ -216,6 +216,11 @@ expect 1 "apply of a directory" -- apply "$tmp"
 grep -q 'is a directory' "$tmp/err" && ok "apply of a directory says so" || nok "apply DIR: $(cat "$tmp/err")"
 expect 1 "batch of a directory" -- -b "$tmp"
 expect 1 "dev help with extra words" -- dev help extra
+expect 1 "a bad keyword is a usage error whatever the device" -- dev set nosuchdev mode bogus
+expect 1 "an unknown short option in a cluster is named" -- --numeric -xj
+grep -q '^Error: unknown option "-x"' "$tmp/err" && ok "-xj names -x" || nok "-xj: $(cat "$tmp/err")"
+expect 1 "C1 and bad UTF-8 in an echoed argument are escaped" -- dev set "$(printf 'x\xc2\x9b2J\x9b\xff')" mode local
+grep -q 'x\\xc2\\x9b2J\\x9b\\xff' "$tmp/err" && ok "the message escapes them (\\xNN)" || nok "C1: $(cat -v "$tmp/err")"
 "$P" -h >/dev/full 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q '^Error: writing the output' "$tmp/err" && ok "-h to a full disk exits 1" || nok "-h >/dev/full exits $rc"
 printf 'dev help\n' | "$P" -b - >/dev/full 2>"$tmp/err"; rc=$?
@@ -236,6 +241,14 @@ apply_bad "\\u0000 in a handle" '{"format-version": 1, "dev": [{"handle": "pci/0
 apply_bad "\\u0000 in a key" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "mode\u0000x": "local"}]}'
 apply_bad "invalid UTF-8" "$(printf '{"format-version": 1, "dev": [{"handle": "pci/\xff\xfe"}]}')"
 apply_bad "a handle naming a directory" '{"format-version": 1, "dev": [{"handle": "pci/.."}]}'
+apply_bad "pool-min 0 (the kernel refuses it: checked before any change)" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "pool-min": 0}]}'
+apply_bad "a reservation from PASID 0" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 0, "last": 3}]}]}'
+apply_bad "a key twice (resv given twice would release the first)" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 1, "last": 3}], "resv": []}]}'
+apply_bad "NaN" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "pool-max": NaN}]}'
+apply_bad "a raw tab in a string" "$(printf '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0\tx"}]}')"
+apply_bad "an overlong UTF-8 NUL" "$(printf '{"format-version": 1, "dev": [{"handle": "/dev/\xc0\x80"}]}')"
+apply_bad "label null" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 1, "last": 1, "label": null}]}]}'
+apply_bad "an empty attr match" '{"format-version": 1, "dev": [{"match": {"attr": {}}}]}'
 apply_bad "an attr key with a /" '{"format-version": 1, "dev": [{"match": {"attr": {"../../../etc/shadow": "x"}}}]}'
 printf '{"format-version": 1, "dev": [' >"$tmp/big.json"
 head -c 1100000 /dev/zero | tr '\0' ' ' >>"$tmp/big.json"

@@ -289,7 +289,16 @@ check "and changes nothing" [ "$(state)" = "$before" ]
 printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "local"}, {"handle": "%s", "resv": [{"first": 200, "last": 210, "label": "blocker"}, {"first": 205, "last": 205}]}]}' $D1 $D2 > "$T/bad.json"
 run 1 "apply refuses overlapping reservations before changing anything" apply "$T/bad.json"
 printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "local"}, {"handle": "%s", "pool-min": 0, "pool-max": 255}]}' $D1 $D2 > "$T/bad.json"
+before=$(state)
+run 1 "apply refuses pool-min 0 before changing anything" apply "$T/bad.json"
+printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "local"}, {"handle": "%s", "resv": [{"first": 1, "last": 300}]}]}' $D1 $D2 > "$T/bad.json"
+run 2 "apply refuses a reservation past the device's PASIDs before changing anything" apply "$T/bad.json"
+check "and changes nothing" [ "$(state)" = "$before" ]
+# What only the kernel knows: a group-mate's reservation (503 and 504 share a group).
+"$P" dev reserve svamock/svamock504 range 5 label blk >/dev/null
+printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "local"}, {"handle": "svamock/svamock503", "resv": [{"first": 5, "last": 5}]}]}' $D1 > "$T/bad.json"
 run 4 "apply refused by the kernel half-way exits 4" apply "$T/bad.json"
+"$P" dev release svamock/svamock504 label blk >/dev/null
 has "it reports what it did before the refusal" "^$D1: mode auto -> local$" "$T/out"
 has "and the kernel's reason" '^Error: ' "$T/err"
 
