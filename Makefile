@@ -51,8 +51,9 @@ $(PASIDCTL): $(CLI_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LDLIBS)
 
 # Host unit tests of the parsers and printers: everything but main().
-$(BUILD)/pasidctl-unit: tests/host/pasidctl-unit.c $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
-	$(CC) $(CLI_CFLAGS) -o $@ $^ $(CLI_LDLIBS)
+$(BUILD)/pasidctl-unit: tests/host/pasidctl-unit.c tests/fuzz/fake.c tests/fuzz/fake.h \
+		$(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+	$(CC) $(CLI_CFLAGS) -Itests/fuzz -o $@ $(filter-out %.h,$^) $(CLI_LDLIBS)
 
 # The same programs built with AddressSanitizer, UndefinedBehaviorSanitizer
 # and LeakSanitizer (make check runs the host tests and the KASAN VM's
@@ -70,8 +71,9 @@ $(SAN)/cli/%.o: cli/%.c cli/pasidctl.h include/linux/iommu_pasid.h Makefile
 $(SAN)/pasidctl: $(SAN_OBJ) tests/san/options.c
 	$(CC) $(CLI_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CLI_LDLIBS)
 
-$(SAN)/pasidctl-unit: tests/host/pasidctl-unit.c tests/san/options.c $(filter-out $(SAN)/cli/main.o,$(SAN_OBJ))
-	$(CC) $(CLI_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CLI_LDLIBS)
+$(SAN)/pasidctl-unit: tests/host/pasidctl-unit.c tests/san/options.c tests/fuzz/fake.c \
+		tests/fuzz/fake.h $(filter-out $(SAN)/cli/main.o,$(SAN_OBJ))
+	$(CC) $(CLI_CFLAGS) -Itests/fuzz $(SAN_FLAGS) -o $@ $(filter-out %.h,$^) $(CLI_LDLIBS)
 
 san: $(SAN)/pasidctl $(SAN)/pasidctl-unit
 

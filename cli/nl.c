@@ -244,6 +244,152 @@ static struct json_object *attrs_to_json(const struct aset *set,
 	return o;
 }
 
+/* attrs_valid() at every depth, as attrs_to_json() checks. */
+static bool attrs_valid_deep(const struct aset *set, struct nlattr *head,
+			     int len)
+{
+	struct nlattr *nla;
+	int rem;
+
+	if (len < 0 || !attrs_valid(set, head, len))
+		return false;
+	nla_for_each_attr(nla, head, len, rem) {
+		int t = nla_type(nla);
+
+		if (t <= 0 || t > set->max || !set->a[t].name ||
+		    (set->a[t].type != T_RESV && set->a[t].type != T_BOND))
+			continue;
+		if (!attrs_valid_deep(set->a[t].type == T_RESV ? &resv_set : &bond_set,
+				      nla_data(nla), nla_len(nla)))
+			return false;
+	}
+	return true;
+}
+
+static void json_scalar(struct sbuf *b, const struct adesc *d, struct nlattr *nla)
+{
+	switch (d->type) {
+	case T_U32:
+		sb_u64(b, nla_get_u32(nla));
+		break;
+	case T_BOOL:
+		sb_puts(b, nla_get_u32(nla) ? "1" : "0");
+		break;
+	case T_STR:
+		sb_jstr(b, nla_get_string(nla));
+		break;
+	case T_MODE:
+		sb_jstr(b, mode_name(nla_get_u32(nla)));
+		break;
+	case T_KIND:
+		sb_jstr(b, kind_name(nla_get_u32(nla)));
+		break;
+	default:
+		break;
+	}
+}
+
+static void json_object_text(struct sbuf *b, const struct aset *set,
+			     struct nlattr *head, int len, int mark,
+			     size_t *mark_at);
+
+/*
+ * The nests of type @t from @from on, as comma-separated objects; a comma
+ * first unless @first.
+ */
+static void json_nests(struct sbuf *b, const struct aset *set, int t,
+		       struct nlattr *from, int len, bool first)
+{
+	const struct aset *sub = set->a[t].type == T_RESV ? &resv_set : &bond_set;
+	struct nlattr *nla;
+	int rem;
+
+	nla_for_each_attr(nla, from, len, rem) {
+		if (nla_type(nla) != t)
+			continue;
+		if (!first)
+			sb_put(b, ",", 1);
+		first = false;
+		json_object_text(b, sub, nla_data(nla), nla_len(nla), -1, NULL);
+	}
+}
+
+/*
+ * The attributes at @head (validated) as the plain JSON text json-c makes
+ * of attrs_to_json()'s object: "handle" first when both names are there,
+ * then each known attribute where it first appears, with the value it last
+ * has, and each kind of nest as one array there. *@mark_at gets where the
+ * array of nests @mark ends (its ']'), or 0 if there is none.
+ */
+static void json_object_text(struct sbuf *b, const struct aset *set,
+			     struct nlattr *head, int len, int mark,
+			     size_t *mark_at)
+{
+	struct nlattr *last[64] = { NULL }, *nla;
+	const char *bus = NULL, *name = NULL;
+	uint64_t done = 0;
+	bool any = false;
+	int rem, t;
+
+	if (mark_at)
+		*mark_at = 0;
+	nla_for_each_attr(nla, head, len, rem) {
+		t = nla_type(nla);
+		if (t <= 0 || t > set->max || !set->a[t].name)
+			continue;
+		last[t] = nla;
+		if (set->a[t].type == T_STR && !strcmp(set->a[t].name, "bus-name"))
+			bus = nla_get_string(nla);
+		else if (set->a[t].type == T_STR && !strcmp(set->a[t].name, "dev-name"))
+			name = nla_get_string(nla);
+	}
+	sb_put(b, "{", 1);
+	if (bus && name) {
+		char h[256];
+
+		snprintf(h, sizeof(h), "%s/%s", bus, name);
+		sb_puts(b, "\"handle\":");
+		sb_jstr(b, h);
+		any = true;
+	}
+	nla_for_each_attr(nla, head, len, rem) {
+		t = nla_type(nla);
+		if (t <= 0 || t > set->max || !set->a[t].name || done & 1ULL << t)
+			continue;
+		done |= 1ULL << t;
+		if (any)
+			sb_put(b, ",", 1);
+		any = true;
+		sb_jstr(b, set->a[t].name);
+		sb_put(b, ":", 1);
+		if (set->a[t].type == T_RESV || set->a[t].type == T_BOND) {
+			sb_put(b, "[", 1);
+			json_nests(b, set, t, nla, rem, true);
+			if (t == mark && mark_at)
+				*mark_at = b->len;
+			sb_put(b, "]", 1);
+		} else {
+			json_scalar(b, &set->a[t], last[t]);
+		}
+	}
+	sb_put(b, "}", 1);
+}
+
+/* pnl_dump_raw()'s messages, as text: see json_object_text(). */
+void pnl_json_text(struct sbuf *b, int attrset, struct nlmsghdr *nlh,
+		   int mark, size_t *mark_at)
+{
+	json_object_text(b, &asets[attrset], genlmsg_attrdata(nlmsg_data(nlh), 0),
+			 genlmsg_attrlen(nlmsg_data(nlh), 0), mark, mark_at);
+}
+
+/* The nests of attribute @t of a message, comma-separated, each after a comma. */
+void pnl_json_nests(struct sbuf *b, int attrset, struct nlmsghdr *nlh, int t)
+{
+	json_nests(b, &asets[attrset], t, genlmsg_attrdata(nlmsg_data(nlh), 0),
+		   genlmsg_attrlen(nlmsg_data(nlh), 0), false);
+}
+
 /*
  * A family message as JSON, or NULL if it is malformed: too short for its
  * generic netlink header, or with attributes that fail validation.
@@ -285,6 +431,7 @@ struct req {
 	pnl_obj_cb cb;
 	void *arg;
 	bool (*seen)(struct json_object *, void *);
+	pnl_raw_cb raw;
 	bool done;
 	bool intr;
 	int err;	/* positive errno from the kernel */
@@ -393,6 +540,22 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct json_object *o;
 	int ret = 0;
 
+	if (r->raw && !r->cberr) {
+		struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+		/* checked as pnl_to_json() checks, without building objects */
+		if (!genlmsg_valid_hdr(nlh, 0) ||
+		    (r->ctx->family && nlh->nlmsg_type != r->ctx->family) ||
+		    !attrs_valid_deep(&asets[r->attrset],
+				      genlmsg_attrdata(nlmsg_data(nlh), 0),
+				      genlmsg_attrlen(nlmsg_data(nlh), 0)))
+			r->cberr = r->ctx->quiet ? -PE_KERNEL :
+				   perr(r->ctx, PE_KERNEL, "a malformed reply from the kernel (message type %u)",
+					nlh->nlmsg_type);
+		else
+			r->cberr = r->raw(r->ctx, nlh, r->arg);
+		return NL_OK;
+	}
 	if (!r->cb || r->cberr)
 		return NL_OK;
 	o = pnl_to_json(r->ctx, msg, r->attrset);
@@ -705,6 +868,42 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 			break;
 	}
 	/* Still changing under every try: say that the listing may mix states. */
+	if (!ret && tries == 4 && !ctx->quiet) {
+		fflush(stdout);
+		fprintf(stderr, "Warning: the listing changed while it was read, %d times; it may mix states\n",
+			tries);
+	}
+	nlmsg_free(msg);
+	return ret;
+}
+
+/*
+ * pnl_dump() for printing as the messages come: @raw sees each validated
+ * message, and NULL when a rerun starts (a dump the kernel flagged
+ * interrupted); it skips what it printed already. Frees @msg.
+ */
+int pnl_dump_raw(struct pctx *ctx, struct nl_msg *msg, int attrset,
+		 pnl_raw_cb raw, void *arg)
+{
+	int tries, ret = 0;
+
+	if (!msg)
+		return pnl_build_failed(ctx, NULL);
+	for (tries = 0; tries < 4; tries++) {
+		struct req r = { .ctx = ctx, .attrset = attrset, .raw = raw,
+				 .arg = arg };
+
+		if (tries)
+			raw(ctx, NULL, arg);	/* a rerun starts */
+		nlmsg_hdr(msg)->nlmsg_seq = 0;	/* let libnl renumber */
+		ret = run_req(ctx, &r, msg, true);
+		if (r.cberr) {
+			ret = r.cberr;
+			break;
+		}
+		if (ret || !r.intr)
+			break;
+	}
 	if (!ret && tries == 4 && !ctx->quiet) {
 		fflush(stdout);
 		fprintf(stderr, "Warning: the listing changed while it was read, %d times; it may mix states\n",

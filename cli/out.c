@@ -108,6 +108,95 @@ const char *tsafe(const char *s)
 	return b;
 }
 
+/* A growing text buffer; on allocation failure it stops growing (oom). */
+static bool sb_room(struct sbuf *b, size_t n)
+{
+	char *p;
+	size_t cap;
+
+	if (b->oom)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	cap = (b->len + n + 1) * 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (!sb_room(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+void sb_u64(struct sbuf *b, uint64_t v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	sb_put(b, p, d + sizeof(d) - p);
+}
+
+/* Insert @n bytes of @s at @at. */
+void sb_insert(struct sbuf *b, size_t at, const char *s, size_t n)
+{
+	if (at > b->len || !sb_room(b, n))
+		return;
+	memmove(b->p + at + n, b->p + at, b->len - at + 1);
+	memcpy(b->p + at, s, n);
+	b->len += n;
+}
+
+/* @s as a JSON string, escaped as json-c does with NOSLASHESCAPE. */
+void sb_jstr(struct sbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	sb_put(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = *s;
+		char e[7] = "\\u00";
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sb_put(b, run, s - run);
+		run = s + 1;
+		switch (c) {
+		case '"': sb_put(b, "\\\"", 2); break;
+		case '\\': sb_put(b, "\\\\", 2); break;
+		case '\b': sb_put(b, "\\b", 2); break;
+		case '\n': sb_put(b, "\\n", 2); break;
+		case '\r': sb_put(b, "\\r", 2); break;
+		case '\t': sb_put(b, "\\t", 2); break;
+		case '\f': sb_put(b, "\\f", 2); break;
+		default:
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			sb_put(b, e, 6);
+		}
+	}
+	sb_put(b, run, s - run);
+	sb_put(b, "\"", 1);
+}
+
 /* Print @s with every line after the first indented by @ind spaces. */
 static void put_indented(const char *s, int ind)
 {
@@ -156,6 +245,16 @@ static void out_list_header(struct out_list *l)
 		printf("{\n  \"format-version\": %d,\n  \"%s\": [", PASIDCTL_FORMAT_VERSION, l->key);
 	else
 		printf("{\"format-version\":%d,\"%s\":[", PASIDCTL_FORMAT_VERSION, l->key);
+}
+
+/* A list element already written as plain JSON text (no -p). */
+void out_list_item_text(struct out_list *l, const char *json, size_t len)
+{
+	out_list_header(l);
+	if (l->count)
+		putchar(',');
+	fwrite(json, 1, len, stdout);
+	l->count++;
 }
 
 void out_list_item(struct out_list *l, struct json_object *obj,

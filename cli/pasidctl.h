@@ -59,6 +59,8 @@ struct pctx {
 	unsigned long batch_dev, batch_ino;
 	/* apply refused (the batch fuzzer: apply reads files lines name) */
 	bool no_apply;
+	/* list through json-c objects only (tests compare the two ways) */
+	bool no_stream;
 };
 
 /* An argument cursor. */
@@ -152,6 +154,14 @@ struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
 			       int attrset);
 int pnl_family_present(struct pctx *ctx);
 int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array);
+struct nlmsghdr;
+typedef int (*pnl_raw_cb)(struct pctx *ctx, struct nlmsghdr *nlh, void *arg);
+int pnl_dump_raw(struct pctx *ctx, struct nl_msg *msg, int attrset,
+		 pnl_raw_cb raw, void *arg);
+struct sbuf;
+void pnl_json_text(struct sbuf *b, int attrset, struct nlmsghdr *nlh,
+		   int mark, size_t *mark_at);
+void pnl_json_nests(struct sbuf *b, int attrset, struct nlmsghdr *nlh, int t);
 void pnl_close(struct pctx *ctx);
 enum { AS_DEV, AS_MM, AS_GLOBAL };
 
@@ -177,7 +187,20 @@ struct out_list {
 	int count;
 	bool begun;	/* the JSON header is out */
 };
+/* A growing text buffer (out.c). */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void sb_put(struct sbuf *b, const char *s, size_t n);
+void sb_puts(struct sbuf *b, const char *s);
+void sb_u64(struct sbuf *b, uint64_t v);
+void sb_jstr(struct sbuf *b, const char *s);
+void sb_insert(struct sbuf *b, size_t at, const char *s, size_t n);
+
 void out_list_begin(struct out_list *l, struct pctx *ctx, const char *key);
+void out_list_item_text(struct out_list *l, const char *json, size_t len);
 void out_list_item(struct out_list *l, struct json_object *obj,
 		   void (*text)(struct pctx *, struct json_object *));
 void out_list_end(struct out_list *l, bool failed);

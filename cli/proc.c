@@ -8,7 +8,10 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include <netlink/genl/genl.h>
+
 #include "iommu_pasid.h"
+
 #include "pasidctl.h"
 
 #define PID_MAX_LIMIT 4194304U
@@ -124,6 +127,151 @@ static bool pid_seen(struct json_object *o, void *arg)
 	return jget_int(o, "pid", 0) <= s->last_pid;
 }
 
+/*
+ * The unfiltered listing, printed as the messages come, without building
+ * json-c objects (the cost of a dump is then mostly receiving it): the
+ * same text and the same JSON as print_proc_text() and json-c make of the
+ * merged objects above. A process whose bonds fill several messages is
+ * held as text until a message about another one comes.
+ */
+struct pstream {
+	struct out_list *l;
+	struct sbuf cur;	/* JSON of the process being received */
+	size_t bond_at;		/* where its bond array ends, 0: none */
+	bool open;		/* a process is being received */
+	bool has_pid;
+	int64_t pid, last_pid;
+	bool rerun;
+};
+
+/* The last value of attribute @t of @nlh, or NULL. */
+static struct nlattr *mm_attr(struct nlmsghdr *nlh, int t)
+{
+	struct nlattr *nla, *found = NULL;
+	int rem;
+
+	nla_for_each_attr(nla, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem)
+		if (nla_type(nla) == t)
+			found = nla;
+	return found;
+}
+
+static void stream_flush(struct pstream *s)
+{
+	if (!s->open)
+		return;
+	s->last_pid = s->has_pid ? s->pid : 0;
+	if (s->l->ctx->json && !s->cur.oom)
+		out_list_item_text(s->l, s->cur.p, s->cur.len);
+	s->open = false;
+}
+
+/* Text: the bond lines of @nlh, as print_bond_text(b, true, false) does. */
+static void stream_bond_lines(struct nlmsghdr *nlh)
+{
+	struct nlattr *nla, *b;
+	int rem, brem;
+
+	nla_for_each_attr(nla, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		struct nlattr *last[IOMMU_PASID_A_BOND_MAX + 1] = { NULL };
+
+		if (nla_type(nla) != IOMMU_PASID_A_MM_BOND)
+			continue;
+		nla_for_each_nested(b, nla, brem)
+			if (nla_type(b) > 0 && nla_type(b) <= IOMMU_PASID_A_BOND_MAX)
+				last[nla_type(b)] = b;
+		printf("    bond");
+		if (last[IOMMU_PASID_A_BOND_BUS_NAME] && last[IOMMU_PASID_A_BOND_DEV_NAME]) {
+			char h[256];
+
+			snprintf(h, sizeof(h), "%s/%s",
+				 nla_get_string(last[IOMMU_PASID_A_BOND_BUS_NAME]),
+				 nla_get_string(last[IOMMU_PASID_A_BOND_DEV_NAME]));
+			printf(" %s", tsafe(h));
+		} else {
+			printf(" ?");
+		}
+		if (last[IOMMU_PASID_A_BOND_PASID])
+			printf(" pasid %u", nla_get_u32(last[IOMMU_PASID_A_BOND_PASID]));
+		if (last[IOMMU_PASID_A_BOND_KIND])
+			printf(" kind %s", kind_name(nla_get_u32(last[IOMMU_PASID_A_BOND_KIND])));
+		if (last[IOMMU_PASID_A_BOND_USERS])
+			printf(" users %u", nla_get_u32(last[IOMMU_PASID_A_BOND_USERS]));
+		putchar('\n');
+	}
+}
+
+static int stream_msg(struct pctx *ctx, struct nlmsghdr *nlh, void *arg)
+{
+	struct pstream *s = arg;
+	struct nlattr *p = nlh ? mm_attr(nlh, IOMMU_PASID_A_MM_PID) : NULL;
+	int64_t pid = p ? nla_get_u32(p) : 0;
+
+	if (!nlh) {
+		/* a rerun: drop the half-received process, skip the printed */
+		s->open = false;
+		s->rerun = true;
+		return 0;
+	}
+	if (s->rerun && pid <= s->last_pid)
+		return 0;
+	if (s->open && p && s->has_pid && pid == s->pid) {
+		/* the rest of the same process's bonds */
+		struct sbuf more = { 0 };
+
+		if (!ctx->json) {
+			stream_bond_lines(nlh);
+			return 0;
+		}
+		pnl_json_nests(&more, AS_MM, nlh, IOMMU_PASID_A_MM_BOND);
+		if (more.len && s->bond_at) {
+			sb_insert(&s->cur, s->bond_at, more.p, more.len);
+			s->bond_at += more.len;
+		} else if (more.len) {
+			/* json-c adds the array last */
+			struct sbuf arr = { 0 };
+
+			sb_puts(&arr, s->cur.len > 2 ? ",\"bond\":[" : "\"bond\":[");
+			sb_put(&arr, more.p + 1, more.len - 1);
+			s->bond_at = s->cur.len - 1 + arr.len;
+			sb_put(&arr, "]", 1);
+			sb_insert(&s->cur, s->cur.len - 1, arr.p, arr.len);
+			free(arr.p);
+		}
+		free(more.p);
+		return s->cur.oom ? perr(ctx, PE_KERNEL, "out of memory") : 0;
+	}
+	stream_flush(s);
+	s->open = true;
+	s->has_pid = p;
+	s->pid = pid;
+	if (ctx->json) {
+		s->cur.len = 0;
+		pnl_json_text(&s->cur, AS_MM, nlh, IOMMU_PASID_A_MM_BOND, &s->bond_at);
+		return s->cur.oom ? perr(ctx, PE_KERNEL, "out of memory") : 0;
+	}
+	{
+		struct nlattr *comm = mm_attr(nlh, IOMMU_PASID_A_MM_COMM);
+		struct nlattr *pasid = mm_attr(nlh, IOMMU_PASID_A_MM_PASID);
+		struct nlattr *mode = mm_attr(nlh, IOMMU_PASID_A_MM_MODE);
+		struct nlattr *maxp = mm_attr(nlh, IOMMU_PASID_A_MM_MAX_PASIDS);
+
+		printf("pid %lld comm %s", (long long)pid,
+		       comm ? tsafe(nla_get_string(comm)) : "?");
+		if (pasid)
+			printf(" pasid %u", nla_get_u32(pasid));
+		if (mode)
+			printf(" mode %s", mode_name(nla_get_u32(mode)));
+		if (maxp)
+			printf(" max-pasids %u", nla_get_u32(maxp));
+		putchar('\n');
+		stream_bond_lines(nlh);
+	}
+	return 0;
+}
+
 static int proc_show(struct pctx *ctx, struct args *a)
 {
 	struct pshow s = { .kind = -1 };
@@ -181,6 +329,16 @@ static int proc_show(struct pctx *ctx, struct args *a)
 	    (s.kind >= 0 && nla_put_u32(msg, IOMMU_PASID_A_MM_KIND, s.kind)))
 		return pnl_build_failed(ctx, msg);
 	out_list_begin(&s.l, ctx, "proc");
+	if (!s.by_dev && s.kind < 0 && !ctx->pretty && !ctx->no_stream) {
+		struct pstream st = { .l = &s.l };
+
+		ret = pnl_dump_raw(ctx, msg, AS_MM, stream_msg, &st);
+		if (!ret)
+			stream_flush(&st);
+		free(st.cur.p);
+		out_list_end(&s.l, ret);
+		return ret;
+	}
 	ret = pnl_dump(ctx, msg, AS_MM, pshow_one, &s, pid_seen);
 	if (!ret)
 		pshow_flush(&s);

@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <libudev.h>
+#include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
 #include "iommu_pasid.h"
 
+#include "fake.h"
 #include "pasidctl.h"
 
 static int n, failed;
@@ -498,6 +500,149 @@ static void test_reply_attrs(void)
 	nlmsg_free(msg);
 }
 
+/* ------------------------------------------------------------ streaming */
+
+static struct nl_msg *mm(int pid, const char *comm, int nbonds, bool pasid_last)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	struct nlattr *b;
+	int i;
+
+	genlmsg_put(m, 0, 0, 0x20, 0, NLM_F_MULTI, IOMMU_PASID_CMD_MM_GET, 1);
+	if (pid)
+		nla_put_u32(m, IOMMU_PASID_A_MM_PID, pid);
+	if (comm)
+		nla_put_string(m, IOMMU_PASID_A_MM_COMM, comm);
+	if (!pasid_last)
+		nla_put_u32(m, IOMMU_PASID_A_MM_PASID, 5);
+	for (i = 0; i < nbonds; i++) {
+		b = nla_nest_start(m, IOMMU_PASID_A_MM_BOND);
+		nla_put_string(m, IOMMU_PASID_A_BOND_BUS_NAME, "svamock");
+		if (i != 1)
+			nla_put_string(m, IOMMU_PASID_A_BOND_DEV_NAME, "svamock1");
+		nla_put_u32(m, IOMMU_PASID_A_BOND_PASID, 100 + pid * 10 + i);
+		nla_put_u32(m, IOMMU_PASID_A_BOND_KIND, i & 1);
+		nla_put_u32(m, IOMMU_PASID_A_BOND_USERS, 1);
+		nla_nest_end(m, b);
+	}
+	if (pasid_last) {
+		nla_put_u32(m, IOMMU_PASID_A_MM_MODE, 3);
+		nla_put_u32(m, IOMMU_PASID_A_MM_PASID, 6);
+	}
+	return m;
+}
+
+/* One datagram of the family's answer and then the dump, for fake.c. */
+static size_t dump_input(uint8_t *out, size_t cap)
+{
+	struct nl_msg *all = nlmsg_alloc_size(65536), *m;
+	struct nlattr *g, *e;
+	size_t len = 0;
+	int step;
+
+	for (step = 0; step < 3; step++) {
+		struct nlmsghdr *h;
+		size_t dn;
+
+		nlmsg_hdr(all)->nlmsg_len = 0;
+		if (step == 0) {
+			m = nlmsg_alloc();
+			genlmsg_put(m, 0, 0, GENL_ID_CTRL, 0, 0, CTRL_CMD_NEWFAMILY, 1);
+			nla_put_u16(m, CTRL_ATTR_FAMILY_ID, 0x20);
+			nla_put_u32(m, CTRL_ATTR_VERSION, 1);
+			g = nla_nest_start(m, CTRL_ATTR_MCAST_GROUPS);
+			e = nla_nest_start(m, 1);
+			nla_put_string(m, CTRL_ATTR_MCAST_GRP_NAME, "monitor");
+			nla_put_u32(m, CTRL_ATTR_MCAST_GRP_ID, 5);
+			nla_nest_end(m, e);
+			nla_nest_end(m, g);
+			h = nlmsg_hdr(m);
+			dn = h->nlmsg_len;
+			memcpy(out + len + 2, h, dn);
+			nlmsg_free(m);
+		} else if (step == 1) {
+			/* the ACK of the family lookup */
+			struct nlmsghdr a = { .nlmsg_len = 36, .nlmsg_type = NLMSG_ERROR };
+
+			memset(out + len + 2, 0, 36);
+			memcpy(out + len + 2, &a, sizeof(a));
+			dn = 36;
+		} else {
+			size_t off = 0;
+			struct nl_msg *ms[] = {
+				mm(7, "a\"b\\c/\x01\xc3\xa9", 3, true),	/* bonds before pasid */
+				mm(7, NULL, 2, false),		/* more of 7's bonds */
+				mm(8, "x", 0, false),		/* no bonds at first */
+				mm(8, NULL, 1, false),		/* then one */
+				mm(0, "nopid", 1, false),	/* no pid: never merged */
+				mm(9, "", 1, false),
+			};
+			struct nlmsghdr done = { .nlmsg_len = 20, .nlmsg_type = NLMSG_DONE,
+						 .nlmsg_flags = NLM_F_MULTI };
+
+			for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+				h = nlmsg_hdr(ms[i]);
+				memcpy(out + len + 2 + off, h, h->nlmsg_len);
+				off += NLMSG_ALIGN(h->nlmsg_len);
+				nlmsg_free(ms[i]);
+			}
+			memset(out + len + 2 + off, 0, 20);
+			memcpy(out + len + 2 + off, &done, sizeof(done));
+			dn = off + 20;
+		}
+		out[len] = dn & 0xff;
+		out[len + 1] = dn >> 8;
+		len += 2 + dn;
+		if (len > cap)
+			abort();
+	}
+	nlmsg_free(all);
+	return len;
+}
+
+static uint8_t stream_in[65536];
+static size_t stream_len;
+static bool stream_json, stream_nostream;
+
+static void run_proc_show(void *arg)
+{
+	char *argv[] = { "proc", "show", NULL };
+	struct pctx ctx;
+
+	(void)arg;
+	fake_kernel(&ctx, stream_in, stream_len);
+	ctx.json = stream_json;
+	ctx.no_stream = stream_nostream;
+	if (run_args(&ctx, 2, argv))
+		printf("FAILED\n");
+	fake_done(&ctx);
+}
+
+/*
+ * The listing printed as messages come is byte for byte what json-c and
+ * the text printers make of the merged objects: escapes, a process split
+ * over messages (with its bonds not last), no bonds at first, no pid.
+ */
+static void test_stream(void)
+{
+	static char a[8192];
+	char *b;
+
+	stream_len = dump_input(stream_in, sizeof(stream_in));
+	for (int json = 0; json < 2; json++) {
+		stream_json = json;
+		stream_nostream = true;
+		snprintf(a, sizeof(a), "%s", capture(run_proc_show, NULL));
+		stream_nostream = false;
+		b = capture(run_proc_show, NULL);
+		ok(!strcmp(a, b) && !strstr(a, "FAILED") && strlen(a) > 100,
+		   "proc show %s: streamed output is the json-c path's, byte for byte",
+		   json ? "-j" : "(text)");
+		if (getenv("SHOW_STREAM") || strcmp(a, b))
+			printf("# json-c:   %s\n# streamed: %s\n", a, b);
+	}
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -510,6 +655,7 @@ int main(void)
 	test_printers();
 	test_reply_attrs();
 	test_resolve();
+	test_stream();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }
