@@ -840,31 +840,36 @@ int pnl_do(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 }
 
 /*
- * Send a dump request; @cb sees each object. If the kernel marks the dump
- * interrupted (its state changed under it), run it again, skipping what
- * @seen says was already handed out; @seen(NULL) announces each rerun.
- * Frees @msg.
+ * Run the dump @tmpl describes; while the kernel marks it interrupted (its
+ * state changed under it), run it again, up to four times in all, telling
+ * the callback that a rerun starts (seen(NULL) or raw(NULL)) so that it
+ * skips what it handed out already. A dump with neither runs once. Frees
+ * @msg.
  */
-int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
-	    void *arg, bool (*seen)(struct json_object *, void *))
+static int dump_retry(struct pctx *ctx, struct nl_msg *msg,
+		      const struct req *tmpl)
 {
+	bool rerunnable = tmpl->seen || tmpl->raw;
 	int tries, ret = 0;
 
 	if (!msg)
 		return pnl_build_failed(ctx, NULL);
 	for (tries = 0; tries < 4; tries++) {
-		struct req r = { .ctx = ctx, .attrset = attrset, .cb = cb,
-				 .arg = arg, .seen = tries ? seen : NULL };
+		struct req r = *tmpl;
 
-		if (tries)
-			seen(NULL, arg);	/* a rerun starts */
+		if (!tries)
+			r.seen = NULL;	/* nothing was handed out yet */
+		else if (r.raw)
+			r.raw(ctx, NULL, r.arg);
+		else
+			r.seen(NULL, r.arg);
 		nlmsg_hdr(msg)->nlmsg_seq = 0;	/* let libnl renumber */
 		ret = run_req(ctx, &r, msg, true);
 		if (r.cberr) {
 			ret = r.cberr;
 			break;
 		}
-		if (ret || !r.intr || !seen)
+		if (ret || !r.intr || !rerunnable)
 			break;
 	}
 	/* Still changing under every try: say that the listing may mix states. */
@@ -878,39 +883,30 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 }
 
 /*
+ * Send a dump request; @cb sees each object. If the kernel marks the dump
+ * interrupted, run it again, skipping what @seen says was already handed
+ * out; @seen(NULL) announces each rerun. Frees @msg.
+ */
+int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
+	    void *arg, bool (*seen)(struct json_object *, void *))
+{
+	struct req r = { .ctx = ctx, .attrset = attrset, .cb = cb, .arg = arg,
+			 .seen = seen };
+
+	return dump_retry(ctx, msg, &r);
+}
+
+/*
  * pnl_dump() for printing as the messages come: @raw sees each validated
- * message, and NULL when a rerun starts (a dump the kernel flagged
- * interrupted); it skips what it printed already. Frees @msg.
+ * message, and NULL when a rerun starts; it skips what it printed already.
+ * Frees @msg.
  */
 int pnl_dump_raw(struct pctx *ctx, struct nl_msg *msg, int attrset,
 		 pnl_raw_cb raw, void *arg)
 {
-	int tries, ret = 0;
+	struct req r = { .ctx = ctx, .attrset = attrset, .raw = raw, .arg = arg };
 
-	if (!msg)
-		return pnl_build_failed(ctx, NULL);
-	for (tries = 0; tries < 4; tries++) {
-		struct req r = { .ctx = ctx, .attrset = attrset, .raw = raw,
-				 .arg = arg };
-
-		if (tries)
-			raw(ctx, NULL, arg);	/* a rerun starts */
-		nlmsg_hdr(msg)->nlmsg_seq = 0;	/* let libnl renumber */
-		ret = run_req(ctx, &r, msg, true);
-		if (r.cberr) {
-			ret = r.cberr;
-			break;
-		}
-		if (ret || !r.intr)
-			break;
-	}
-	if (!ret && tries == 4 && !ctx->quiet) {
-		fflush(stdout);
-		fprintf(stderr, "Warning: the listing changed while it was read, %d times; it may mix states\n",
-			tries);
-	}
-	nlmsg_free(msg);
-	return ret;
+	return dump_retry(ctx, msg, &r);
 }
 
 /* A pnl_dump() callback that keeps every object in the json array @array. */
