@@ -26,76 +26,94 @@ enum atype { T_U32, T_BOOL, T_STR, T_MODE, T_KIND, T_RESV, T_BOND };
 
 struct adesc {
 	const char *name;
+	unsigned char len;	/* strlen(name) */
 	enum atype type;
 };
 
+#define A(n, t) { n, sizeof(n) - 1, t }
+
 static const struct adesc resv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
-	[IOMMU_PASID_A_RESV_FIRST] = { "first", T_U32 },
-	[IOMMU_PASID_A_RESV_LAST] = { "last", T_U32 },
-	[IOMMU_PASID_A_RESV_LABEL] = { "label", T_STR },
+	[IOMMU_PASID_A_RESV_FIRST] = A("first", T_U32),
+	[IOMMU_PASID_A_RESV_LAST] = A("last", T_U32),
+	[IOMMU_PASID_A_RESV_LABEL] = A("label", T_STR),
 };
 
 static const struct adesc bond_attrs[IOMMU_PASID_A_BOND_MAX + 1] = {
-	[IOMMU_PASID_A_BOND_BUS_NAME] = { "bus-name", T_STR },
-	[IOMMU_PASID_A_BOND_DEV_NAME] = { "dev-name", T_STR },
-	[IOMMU_PASID_A_BOND_PID] = { "pid", T_U32 },
-	[IOMMU_PASID_A_BOND_PASID] = { "pasid", T_U32 },
-	[IOMMU_PASID_A_BOND_KIND] = { "kind", T_KIND },
-	[IOMMU_PASID_A_BOND_USERS] = { "users", T_U32 },
+	[IOMMU_PASID_A_BOND_BUS_NAME] = A("bus-name", T_STR),
+	[IOMMU_PASID_A_BOND_DEV_NAME] = A("dev-name", T_STR),
+	[IOMMU_PASID_A_BOND_PID] = A("pid", T_U32),
+	[IOMMU_PASID_A_BOND_PASID] = A("pasid", T_U32),
+	[IOMMU_PASID_A_BOND_KIND] = A("kind", T_KIND),
+	[IOMMU_PASID_A_BOND_USERS] = A("users", T_U32),
 };
 
 static const struct adesc dev_attrs[IOMMU_PASID_A_DEV_MAX + 1] = {
-	[IOMMU_PASID_A_DEV_BUS_NAME] = { "bus-name", T_STR },
-	[IOMMU_PASID_A_DEV_DEV_NAME] = { "dev-name", T_STR },
-	[IOMMU_PASID_A_DEV_IOMMU_GROUP] = { "iommu-group", T_U32 },
-	[IOMMU_PASID_A_DEV_MAX_PASIDS] = { "max-pasids", T_U32 },
-	[IOMMU_PASID_A_DEV_POOL_MIN] = { "pool-min", T_U32 },
-	[IOMMU_PASID_A_DEV_POOL_MAX] = { "pool-max", T_U32 },
-	[IOMMU_PASID_A_DEV_MODE] = { "mode", T_MODE },
-	[IOMMU_PASID_A_DEV_LOCAL_OK] = { "local-ok", T_BOOL },
-	[IOMMU_PASID_A_DEV_GROUP_MAX_PASIDS] = { "group-max-pasids", T_U32 },
-	[IOMMU_PASID_A_DEV_ALLOCATED] = { "allocated", T_U32 },
-	[IOMMU_PASID_A_DEV_RESERVED] = { "reserved", T_U32 },
-	[IOMMU_PASID_A_DEV_BONDS_GLOBAL] = { "bonds-global", T_U32 },
-	[IOMMU_PASID_A_DEV_BONDS_LOCAL] = { "bonds-local", T_U32 },
-	[IOMMU_PASID_A_DEV_RESV] = { "resv", T_RESV },
-	[IOMMU_PASID_A_DEV_BOND] = { "bond", T_BOND },
-	[IOMMU_PASID_A_DEV_FIRST] = { "first", T_U32 },
-	[IOMMU_PASID_A_DEV_LAST] = { "last", T_U32 },
-	[IOMMU_PASID_A_DEV_LABEL] = { "label", T_STR },
+	[IOMMU_PASID_A_DEV_BUS_NAME] = A("bus-name", T_STR),
+	[IOMMU_PASID_A_DEV_DEV_NAME] = A("dev-name", T_STR),
+	[IOMMU_PASID_A_DEV_IOMMU_GROUP] = A("iommu-group", T_U32),
+	[IOMMU_PASID_A_DEV_MAX_PASIDS] = A("max-pasids", T_U32),
+	[IOMMU_PASID_A_DEV_POOL_MIN] = A("pool-min", T_U32),
+	[IOMMU_PASID_A_DEV_POOL_MAX] = A("pool-max", T_U32),
+	[IOMMU_PASID_A_DEV_MODE] = A("mode", T_MODE),
+	[IOMMU_PASID_A_DEV_LOCAL_OK] = A("local-ok", T_BOOL),
+	[IOMMU_PASID_A_DEV_GROUP_MAX_PASIDS] = A("group-max-pasids", T_U32),
+	[IOMMU_PASID_A_DEV_ALLOCATED] = A("allocated", T_U32),
+	[IOMMU_PASID_A_DEV_RESERVED] = A("reserved", T_U32),
+	[IOMMU_PASID_A_DEV_BONDS_GLOBAL] = A("bonds-global", T_U32),
+	[IOMMU_PASID_A_DEV_BONDS_LOCAL] = A("bonds-local", T_U32),
+	[IOMMU_PASID_A_DEV_RESV] = A("resv", T_RESV),
+	[IOMMU_PASID_A_DEV_BOND] = A("bond", T_BOND),
+	[IOMMU_PASID_A_DEV_FIRST] = A("first", T_U32),
+	[IOMMU_PASID_A_DEV_LAST] = A("last", T_U32),
+	[IOMMU_PASID_A_DEV_LABEL] = A("label", T_STR),
 };
 
 static const struct adesc mm_attrs[IOMMU_PASID_A_MM_MAX + 1] = {
-	[IOMMU_PASID_A_MM_PID] = { "pid", T_U32 },
-	[IOMMU_PASID_A_MM_COMM] = { "comm", T_STR },
-	[IOMMU_PASID_A_MM_PASID] = { "pasid", T_U32 },
-	[IOMMU_PASID_A_MM_MODE] = { "mode", T_MODE },
-	[IOMMU_PASID_A_MM_MAX_PASIDS] = { "max-pasids", T_U32 },
-	[IOMMU_PASID_A_MM_BOND] = { "bond", T_BOND },
-	[IOMMU_PASID_A_MM_BUS_NAME] = { "bus-name", T_STR },
-	[IOMMU_PASID_A_MM_DEV_NAME] = { "dev-name", T_STR },
-	[IOMMU_PASID_A_MM_KIND] = { "kind", T_KIND },
+	[IOMMU_PASID_A_MM_PID] = A("pid", T_U32),
+	[IOMMU_PASID_A_MM_COMM] = A("comm", T_STR),
+	[IOMMU_PASID_A_MM_PASID] = A("pasid", T_U32),
+	[IOMMU_PASID_A_MM_MODE] = A("mode", T_MODE),
+	[IOMMU_PASID_A_MM_MAX_PASIDS] = A("max-pasids", T_U32),
+	[IOMMU_PASID_A_MM_BOND] = A("bond", T_BOND),
+	[IOMMU_PASID_A_MM_BUS_NAME] = A("bus-name", T_STR),
+	[IOMMU_PASID_A_MM_DEV_NAME] = A("dev-name", T_STR),
+	[IOMMU_PASID_A_MM_KIND] = A("kind", T_KIND),
 };
 
 static const struct adesc global_attrs[IOMMU_PASID_A_GLOBAL_MAX + 1] = {
-	[IOMMU_PASID_A_GLOBAL_FLOOR] = { "floor", T_U32 },
-	[IOMMU_PASID_A_GLOBAL_IN_USE] = { "in-use", T_U32 },
-	[IOMMU_PASID_A_GLOBAL_LOCAL_VALUES] = { "local-values", T_U32 },
+	[IOMMU_PASID_A_GLOBAL_FLOOR] = A("floor", T_U32),
+	[IOMMU_PASID_A_GLOBAL_IN_USE] = A("in-use", T_U32),
+	[IOMMU_PASID_A_GLOBAL_LOCAL_VALUES] = A("local-values", T_U32),
 };
 
 struct aset {
 	const struct adesc *a;
 	int max;
+	int id;		/* its policy's place in policy_of() */
+	int bus, dev;	/* its "bus-name" and "dev-name", 0: none */
 };
+
+enum { PS_RESV = AS_GLOBAL + 1, PS_BOND, PS_NR };
 
 static const struct aset asets[] = {
-	[AS_DEV] = { dev_attrs, IOMMU_PASID_A_DEV_MAX },
-	[AS_MM] = { mm_attrs, IOMMU_PASID_A_MM_MAX },
-	[AS_GLOBAL] = { global_attrs, IOMMU_PASID_A_GLOBAL_MAX },
+	[AS_DEV] = { dev_attrs, IOMMU_PASID_A_DEV_MAX, AS_DEV,
+		     IOMMU_PASID_A_DEV_BUS_NAME, IOMMU_PASID_A_DEV_DEV_NAME },
+	[AS_MM] = { mm_attrs, IOMMU_PASID_A_MM_MAX, AS_MM,
+		    IOMMU_PASID_A_MM_BUS_NAME, IOMMU_PASID_A_MM_DEV_NAME },
+	[AS_GLOBAL] = { global_attrs, IOMMU_PASID_A_GLOBAL_MAX, AS_GLOBAL, 0, 0 },
 };
 
-static const struct aset resv_set = { resv_attrs, IOMMU_PASID_A_RESV_MAX };
-static const struct aset bond_set = { bond_attrs, IOMMU_PASID_A_BOND_MAX };
+static const struct aset resv_set = { resv_attrs, IOMMU_PASID_A_RESV_MAX, PS_RESV, 0, 0 };
+static const struct aset bond_set = { bond_attrs, IOMMU_PASID_A_BOND_MAX, PS_BOND,
+				      IOMMU_PASID_A_BOND_BUS_NAME,
+				      IOMMU_PASID_A_BOND_DEV_NAME };
+
+_Static_assert(IOMMU_PASID_A_DEV_MAX <= PNL_SCAN_MAX &&
+	       IOMMU_PASID_A_MM_MAX <= PNL_SCAN_MAX &&
+	       IOMMU_PASID_A_GLOBAL_MAX <= PNL_SCAN_MAX &&
+	       IOMMU_PASID_A_RESV_MAX <= PNL_SCAN_MAX &&
+	       IOMMU_PASID_A_BOND_MAX <= PNL_SCAN_MAX,
+	       "an attribute set outgrew struct pnl_scan");
 
 /* The longest string attribute pasidctl takes from the kernel. */
 #define STR_MAX 256
@@ -130,35 +148,129 @@ static void make_policy(const struct aset *set, struct nla_policy *pol)
 	}
 }
 
-/* Are the attributes at @head valid for @set? */
+/* Made once, before main(): the tables are constant. */
+static struct nla_policy pols[PS_NR][PNL_SCAN_MAX + 1];
+
+__attribute__((constructor)) static void make_policies(void)
+{
+	int i;
+
+	for (i = 0; i < PS_NR; i++)
+		make_policy(i == PS_RESV ? &resv_set : i == PS_BOND ? &bond_set :
+			    &asets[i], pols[i]);
+}
+
+static const struct nla_policy *policy_of(const struct aset *set)
+{
+	return pols[set->id];
+}
+
+static const struct aset *nest_set(const struct aset *set, int t)
+{
+	return set->a[t].type == T_RESV ? &resv_set : &bond_set;
+}
+
+/*
+ * One walk of the attributes at @head, in place of nla_validate() and a
+ * walk per value: each attribute is checked against @set's policy as
+ * nla_validate() checks it (the fuzzer of kernel messages holds the two to
+ * the same verdict on every input), nests at every depth, and no bytes may
+ * be left that make no attribute (libnl would skip them). With @s, it also
+ * records where each known attribute first appears and its last value.
+ * False if anything is malformed. Attributes pasidctl does not know (a
+ * newer kernel) pass unchecked and unrecorded.
+ */
+static bool scan(const struct aset *set, struct nlattr *head, int len,
+		 struct pnl_scan *s)
+{
+	const struct nla_policy *pol = policy_of(set);
+	struct nlattr *nla = head;
+	int rem = len;
+
+	if (len < 0)
+		return false;
+	if (s) {
+		memset(s->first, 0, sizeof(s->first[0]) * (set->max + 1));
+		memset(s->last, 0, sizeof(s->last[0]) * (set->max + 1));
+		s->n = 0;
+		s->len = len;
+		s->end = (char *)head + len;
+	}
+	while (rem >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
+	       nla->nla_len <= rem) {
+		int t = nla->nla_type & NLA_TYPE_MASK;
+		int alen = nla->nla_len - NLA_HDRLEN;
+
+		if (t > 0 && t <= set->max && pol[t].type != NLA_UNSPEC) {
+			const struct nla_policy *p = &pol[t];
+
+			if (alen < p->minlen || (p->maxlen && alen > p->maxlen))
+				return false;
+			if (p->type == NLA_STRING &&
+			    (!alen || ((char *)nla_data(nla))[alen - 1]))
+				return false;
+			if (p->type == NLA_NESTED &&
+			    !scan(nest_set(set, t), nla_data(nla), alen, NULL))
+				return false;
+			if (s && !s->first[t]) {
+				s->first[t] = nla;
+				s->order[s->n++] = t;
+			}
+			if (s)
+				s->last[t] = nla;
+		}
+		rem -= NLA_ALIGN(nla->nla_len);
+		nla = (struct nlattr *)((char *)nla + NLA_ALIGN(nla->nla_len));
+	}
+	return rem <= 0;
+}
+
+/* Are the attributes at @head valid for @set, at every depth? */
 static bool attrs_valid(const struct aset *set, struct nlattr *head, int len)
 {
-	/* made once per set: the tables are constant */
-	static struct nla_policy pols[5][64];
-	static const struct aset *made[5];
-	struct nla_policy *pol = NULL;
+	return scan(set, head, len, NULL);
+}
+
+/* For the fuzzer: scan()'s verdict and nla_validate()'s, at the top level. */
+void pnl_validate_both(int attrset, struct nlattr *head, int len,
+		       bool *fast, bool *libnl)
+{
+	const struct aset *set = &asets[attrset];
 	struct nlattr *nla;
-	unsigned int i;
 	int rem;
 
-	if (set->max >= 64)
-		return false;
-	for (i = 0; i < 5 && made[i]; i++)
-		if (made[i] == set)
-			pol = pols[i];
-	if (!pol) {
-		if (i == 5)
-			return false;
-		make_policy(set, pols[i]);
-		made[i] = set;
-		pol = pols[i];
+	*fast = scan(set, head, len, NULL);
+	*libnl = len >= 0 && !nla_validate(head, len, set->max, policy_of(set));
+	if (*libnl) {
+		nla_for_each_attr(nla, head, len, rem)
+			;
+		*libnl = rem <= 0;
 	}
-	if (nla_validate(head, len, set->max, pol))
-		return false;
-	/* Nor may bytes be left that make no attribute (libnl skips them). */
-	nla_for_each_attr(nla, head, len, rem)
-		;
-	return rem <= 0;
+	/* the nests, as attrs_to_json() used to check them: each on its own */
+	if (*libnl) {
+		nla_for_each_attr(nla, head, len, rem) {
+			int t = nla_type(nla);
+			const struct aset *sub;
+			struct nlattr *n2;
+			int r2;
+
+			if (t <= 0 || t > set->max || !set->a[t].name ||
+			    (set->a[t].type != T_RESV && set->a[t].type != T_BOND))
+				continue;
+			sub = nest_set(set, t);
+			if (nla_validate(nla_data(nla), nla_len(nla), sub->max,
+					 policy_of(sub))) {
+				*libnl = false;
+				break;
+			}
+			nla_for_each_attr(n2, nla_data(nla), nla_len(nla), r2)
+				;
+			if (r2 > 0) {
+				*libnl = false;
+				break;
+			}
+		}
+	}
 }
 
 /* "bus/name" as a "handle" key first, when both halves are present. */
@@ -166,7 +278,7 @@ static void add_handle(struct json_object *o)
 {
 	const char *bus = jget_str(o, "bus-name");
 	const char *name = jget_str(o, "dev-name");
-	char h[256];
+	char h[2 * STR_MAX];
 
 	if (!bus || !name)
 		return;
@@ -244,150 +356,150 @@ static struct json_object *attrs_to_json(const struct aset *set,
 	return o;
 }
 
-/* attrs_valid() at every depth, as attrs_to_json() checks. */
-static bool attrs_valid_deep(const struct aset *set, struct nlattr *head,
-			     int len)
-{
-	struct nlattr *nla;
-	int rem;
-
-	if (len < 0 || !attrs_valid(set, head, len))
-		return false;
-	nla_for_each_attr(nla, head, len, rem) {
-		int t = nla_type(nla);
-
-		if (t <= 0 || t > set->max || !set->a[t].name ||
-		    (set->a[t].type != T_RESV && set->a[t].type != T_BOND))
-			continue;
-		if (!attrs_valid_deep(set->a[t].type == T_RESV ? &resv_set : &bond_set,
-				      nla_data(nla), nla_len(nla)))
-			return false;
-	}
-	return true;
-}
-
-static void json_scalar(struct sbuf *b, const struct adesc *d, struct nlattr *nla)
+/* Write @d's value at @w, within the room json_object_text() made. */
+static char *json_scalar(char *w, const struct adesc *d, struct nlattr *nla)
 {
 	switch (d->type) {
 	case T_U32:
-		sb_u64(b, nla_get_u32(nla));
-		break;
+		return u64_to(w, nla_get_u32(nla));
 	case T_BOOL:
-		sb_puts(b, nla_get_u32(nla) ? "1" : "0");
-		break;
+		*w++ = nla_get_u32(nla) ? '1' : '0';
+		return w;
 	case T_STR:
-		sb_jstr(b, nla_get_string(nla));
+		*w++ = '"';
+		w = jraw_to(w, nla_get_string(nla));
 		break;
 	case T_MODE:
-		sb_jstr(b, mode_name(nla_get_u32(nla)));
+		*w++ = '"';
+		w = jraw_to(w, mode_name(nla_get_u32(nla)));
 		break;
 	case T_KIND:
-		sb_jstr(b, kind_name(nla_get_u32(nla)));
+		*w++ = '"';
+		w = jraw_to(w, kind_name(nla_get_u32(nla)));
 		break;
 	default:
-		break;
+		return w;
 	}
+	*w++ = '"';
+	return w;
 }
 
 static void json_object_text(struct sbuf *b, const struct aset *set,
-			     struct nlattr *head, int len, int mark,
-			     size_t *mark_at);
+			     const struct pnl_scan *s, int mark, size_t *mark_at);
 
 /*
- * The nests of type @t from @from on, as comma-separated objects; a comma
- * first unless @first.
+ * The nests of type @t from @from to @end, as comma-separated objects; a
+ * comma first unless @first.
  */
 static void json_nests(struct sbuf *b, const struct aset *set, int t,
-		       struct nlattr *from, int len, bool first)
+		       struct nlattr *from, const char *end, bool first)
 {
-	const struct aset *sub = set->a[t].type == T_RESV ? &resv_set : &bond_set;
+	const struct aset *sub = nest_set(set, t);
+	struct pnl_scan ns;
 	struct nlattr *nla;
 	int rem;
 
-	nla_for_each_attr(nla, from, len, rem) {
-		if (nla_type(nla) != t)
+	nla_for_each_attr(nla, from, (int)(end - (char *)from), rem) {
+		if (nla_type(nla) != t ||
+		    !scan(sub, nla_data(nla), nla_len(nla), &ns))
 			continue;
 		if (!first)
-			sb_put(b, ",", 1);
+			sb_putc(b, ',');
 		first = false;
-		json_object_text(b, sub, nla_data(nla), nla_len(nla), -1, NULL);
+		json_object_text(b, sub, &ns, -1, NULL);
 	}
 }
 
 /*
- * The attributes at @head (validated) as the plain JSON text json-c makes
- * of attrs_to_json()'s object: "handle" first when both names are there,
- * then each known attribute where it first appears, with the value it last
- * has, and each kind of nest as one array there. *@mark_at gets where the
- * array of nests @mark ends (its ']'), or 0 if there is none.
+ * Room for an object's text but its nests: no value is longer, escaped,
+ * than 6 bytes a byte of its attribute (the mode and kind names than 6 a
+ * byte of their u32), a name and its punctuation take less than 64, and
+ * the handle repeats two of the values.
+ */
+static bool json_room(struct sbuf *b, const struct pnl_scan *s)
+{
+	return sb_grow(b, 12 * (size_t)s->len + 64 * (s->n + 2));
+}
+
+/*
+ * A scanned object as the plain JSON text json-c makes of attrs_to_json()'s
+ * object: "handle" first when both names are there, then each known
+ * attribute where it first appears, with the value it last has, and each
+ * kind of nest as one array there. *@mark_at gets where the array of nests
+ * @mark ends (its ']'), or 0 if there is none. On allocation failure the
+ * buffer is left oom.
  */
 static void json_object_text(struct sbuf *b, const struct aset *set,
-			     struct nlattr *head, int len, int mark,
-			     size_t *mark_at)
+			     const struct pnl_scan *s, int mark, size_t *mark_at)
 {
-	struct nlattr *last[64] = { NULL }, *nla;
-	const char *bus = NULL, *name = NULL;
-	uint64_t done = 0;
 	bool any = false;
-	int rem, t;
+	char *w;
+	int i, t;
 
 	if (mark_at)
 		*mark_at = 0;
-	nla_for_each_attr(nla, head, len, rem) {
-		t = nla_type(nla);
-		if (t <= 0 || t > set->max || !set->a[t].name)
-			continue;
-		last[t] = nla;
-		if (set->a[t].type == T_STR && !strcmp(set->a[t].name, "bus-name"))
-			bus = nla_get_string(nla);
-		else if (set->a[t].type == T_STR && !strcmp(set->a[t].name, "dev-name"))
-			name = nla_get_string(nla);
+	if (!json_room(b, s))
+		return;
+	w = b->p + b->len;
+	*w++ = '{';
+	if (set->bus && s->last[set->bus] && s->last[set->dev]) {
+		/* what sb_jstr() makes of "bus/name": '/' is not escaped */
+		memcpy(w, "\"handle\":\"", 10);
+		w = jraw_to(w + 10, nla_get_string(s->last[set->bus]));
+		*w++ = '/';
+		w = jraw_to(w, nla_get_string(s->last[set->dev]));
+		*w++ = '"';
+		any = true;
 	}
-	sb_put(b, "{", 1);
-	if (bus && name) {
-		char h[256];
+	for (i = 0; i < s->n; i++) {
+		const struct adesc *d = &set->a[s->order[i]];
 
-		snprintf(h, sizeof(h), "%s/%s", bus, name);
-		sb_puts(b, "\"handle\":");
-		sb_jstr(b, h);
-		any = true;
-	}
-	nla_for_each_attr(nla, head, len, rem) {
-		t = nla_type(nla);
-		if (t <= 0 || t > set->max || !set->a[t].name || done & 1ULL << t)
-			continue;
-		done |= 1ULL << t;
+		t = s->order[i];
 		if (any)
-			sb_put(b, ",", 1);
+			*w++ = ',';
 		any = true;
-		sb_jstr(b, set->a[t].name);
-		sb_put(b, ":", 1);
-		if (set->a[t].type == T_RESV || set->a[t].type == T_BOND) {
-			sb_put(b, "[", 1);
-			json_nests(b, set, t, nla, rem, true);
-			if (t == mark && mark_at)
-				*mark_at = b->len;
-			sb_put(b, "]", 1);
-		} else {
-			json_scalar(b, &set->a[t], last[t]);
+		*w++ = '"';
+		memcpy(w, d->name, d->len);
+		w += d->len;
+		*w++ = '"';
+		*w++ = ':';
+		if (d->type != T_RESV && d->type != T_BOND) {
+			w = json_scalar(w, d, s->last[t]);
+			continue;
 		}
+		*w++ = '[';
+		b->len = w - b->p;
+		json_nests(b, set, t, s->first[t], s->end, true);
+		if (t == mark && mark_at)
+			*mark_at = b->len;
+		if (!json_room(b, s))
+			return;
+		w = b->p + b->len;
+		*w++ = ']';
 	}
-	sb_put(b, "}", 1);
+	*w++ = '}';
+	*w = '\0';
+	b->len = w - b->p;
 }
 
-/* pnl_dump_raw()'s messages, as text: see json_object_text(). */
-void pnl_json_text(struct sbuf *b, int attrset, struct nlmsghdr *nlh,
+/* A pnl_dump_raw() message, scanned, as JSON text: see json_object_text(). */
+void pnl_json_text(struct sbuf *b, int attrset, const struct pnl_scan *s,
 		   int mark, size_t *mark_at)
 {
-	json_object_text(b, &asets[attrset], genlmsg_attrdata(nlmsg_data(nlh), 0),
-			 genlmsg_attrlen(nlmsg_data(nlh), 0), mark, mark_at);
+	json_object_text(b, &asets[attrset], s, mark, mark_at);
 }
 
-/* The nests of attribute @t of a message, comma-separated, each after a comma. */
-void pnl_json_nests(struct sbuf *b, int attrset, struct nlmsghdr *nlh, int t)
+/* The nests of attribute @t of a scanned message, each after a comma. */
+void pnl_json_nests(struct sbuf *b, int attrset, const struct pnl_scan *s, int t)
 {
-	json_nests(b, &asets[attrset], t, genlmsg_attrdata(nlmsg_data(nlh), 0),
-		   genlmsg_attrlen(nlmsg_data(nlh), 0), false);
+	if (s->first[t])
+		json_nests(b, &asets[attrset], t, s->first[t], s->end, false);
+}
+
+/* The attributes of a bond nest, scanned (for text printers). */
+bool pnl_scan_bond(struct nlattr *nla, struct pnl_scan *s)
+{
+	return scan(&bond_set, nla_data(nla), nla_len(nla), s);
 }
 
 /*
@@ -542,18 +654,18 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 	if (r->raw && !r->cberr) {
 		struct nlmsghdr *nlh = nlmsg_hdr(msg);
+		struct pnl_scan s;
 
 		/* checked as pnl_to_json() checks, without building objects */
 		if (!genlmsg_valid_hdr(nlh, 0) ||
 		    (r->ctx->family && nlh->nlmsg_type != r->ctx->family) ||
-		    !attrs_valid_deep(&asets[r->attrset],
-				      genlmsg_attrdata(nlmsg_data(nlh), 0),
-				      genlmsg_attrlen(nlmsg_data(nlh), 0)))
+		    !scan(&asets[r->attrset], genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), &s))
 			r->cberr = r->ctx->quiet ? -PE_KERNEL :
 				   perr(r->ctx, PE_KERNEL, "a malformed reply from the kernel (message type %u)",
 					nlh->nlmsg_type);
 		else
-			r->cberr = r->raw(r->ctx, nlh, r->arg);
+			r->cberr = r->raw(r->ctx, &s, r->arg);
 		return NL_OK;
 	}
 	if (!r->cb || r->cberr)

@@ -108,8 +108,8 @@ const char *tsafe(const char *s)
 	return b;
 }
 
-/* A growing text buffer; on allocation failure it stops growing (oom). */
-static bool sb_room(struct sbuf *b, size_t n)
+/* Room for @n more bytes and a NUL; on allocation failure, oom for good. */
+bool sb_grow(struct sbuf *b, size_t n)
 {
 	char *p;
 	size_t cap;
@@ -129,72 +129,125 @@ static bool sb_room(struct sbuf *b, size_t n)
 	return true;
 }
 
-void sb_put(struct sbuf *b, const char *s, size_t n)
+/* The length of @s if it is plain printable ASCII and short, else -1. */
+static long plain_len(const char *s)
 {
-	if (!sb_room(b, n))
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	size_t n;
+
+	for (n = 0; n < 500 && s[n] >= 0x20 && s[n] < 0x7f; n++)
+		;
+	return s[n] ? -1 : (long)n;
 }
 
-void sb_puts(struct sbuf *b, const char *s)
+/* @s as tsafe() prints it, without a copy when it is plain printable ASCII. */
+void sb_tsafe(struct sbuf *b, const char *s)
 {
-	sb_put(b, s, strlen(s));
+	long n = plain_len(s);
+
+	if (n >= 0)
+		sb_put(b, s, n);
+	else
+		sb_puts(b, tsafe(s));
+}
+
+/* "@bus/@name" as sb_tsafe() prints it (kernel strings, < 256 bytes each). */
+void sb_tsafe_handle(struct sbuf *b, const char *bus, const char *name)
+{
+	long nb = plain_len(bus), nn = plain_len(name);
+	char h[1024];
+
+	if (nb >= 0 && nn >= 0) {
+		sb_put(b, bus, nb);
+		sb_putc(b, '/');
+		sb_put(b, name, nn);
+		return;
+	}
+	snprintf(h, sizeof(h), "%s/%s", bus, name);
+	sb_puts(b, tsafe(h));
+}
+
+/* Write @v in decimal at @w (20 bytes at most); returns where it ends. */
+char *u64_to(char *w, uint64_t v)
+{
+	char d[20];
+	int n = 0;
+
+	do {
+		d[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*w++ = d[--n];
+	return w;
 }
 
 void sb_u64(struct sbuf *b, uint64_t v)
 {
-	char d[24], *p = d + sizeof(d);
-
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	sb_put(b, p, d + sizeof(d) - p);
+	if (sb_grow(b, 20))
+		b->len = u64_to(b->p + b->len, v) - b->p;
+	if (!b->oom)
+		b->p[b->len] = '\0';
 }
 
 /* Insert @n bytes of @s at @at. */
 void sb_insert(struct sbuf *b, size_t at, const char *s, size_t n)
 {
-	if (at > b->len || !sb_room(b, n))
+	if (at > b->len || !sb_grow(b, n))
 		return;
 	memmove(b->p + at + n, b->p + at, b->len - at + 1);
 	memcpy(b->p + at, s, n);
 	b->len += n;
 }
 
-/* @s as a JSON string, escaped as json-c does with NOSLASHESCAPE. */
-void sb_jstr(struct sbuf *b, const char *s)
+/*
+ * Write @s at @w escaped as json-c escapes a string with NOSLASHESCAPE, no
+ * quotes: at most 6 bytes a byte. Returns where it ends.
+ */
+char *jraw_to(char *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
 
-	sb_put(b, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = *s;
-		char e[7] = "\\u00";
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (likely(c >= 0x20 && c != '"' && c != '\\')) {
+			*w++ = c;
 			continue;
-		sb_put(b, run, s - run);
-		run = s + 1;
+		}
+		*w++ = '\\';
 		switch (c) {
-		case '"': sb_put(b, "\\\"", 2); break;
-		case '\\': sb_put(b, "\\\\", 2); break;
-		case '\b': sb_put(b, "\\b", 2); break;
-		case '\n': sb_put(b, "\\n", 2); break;
-		case '\r': sb_put(b, "\\r", 2); break;
-		case '\t': sb_put(b, "\\t", 2); break;
-		case '\f': sb_put(b, "\\f", 2); break;
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '\b': *w++ = 'b'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		case '\f': *w++ = 'f'; break;
 		default:
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			sb_put(b, e, 6);
+			memcpy(w, "u00", 3);
+			w[3] = hex[c >> 4];
+			w[4] = hex[c & 15];
+			w += 5;
 		}
 	}
-	sb_put(b, run, s - run);
-	sb_put(b, "\"", 1);
+	return w;
+}
+
+/* @s escaped, as jraw_to() writes it. */
+void sb_jraw(struct sbuf *b, const char *s)
+{
+	if (sb_grow(b, 6 * strlen(s))) {
+		b->len = jraw_to(b->p + b->len, s) - b->p;
+		b->p[b->len] = '\0';
+	}
+}
+
+/* @s as a JSON string. */
+void sb_jstr(struct sbuf *b, const char *s)
+{
+	sb_putc(b, '"');
+	sb_jraw(b, s);
+	sb_putc(b, '"');
 }
 
 /* Print @s with every line after the first indented by @ind spaces. */
@@ -247,13 +300,17 @@ static void out_list_header(struct out_list *l)
 		printf("{\"format-version\":%d,\"%s\":[", PASIDCTL_FORMAT_VERSION, l->key);
 }
 
-/* A list element already written as plain JSON text (no -p). */
-void out_list_item_text(struct out_list *l, const char *json, size_t len)
+/*
+ * A list element already written as plain JSON text (no -p), into @to,
+ * which the caller writes out before out_list_end().
+ */
+void out_list_item_buf(struct out_list *l, struct sbuf *to, const char *json,
+		       size_t len)
 {
 	out_list_header(l);
 	if (l->count)
-		putchar(',');
-	fwrite(json, 1, len, stdout);
+		sb_putc(to, ',');
+	sb_put(to, json, len);
 	l->count++;
 }
 

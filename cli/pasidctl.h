@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
@@ -154,14 +155,32 @@ struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
 			       int attrset);
 int pnl_family_present(struct pctx *ctx);
 int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array);
-struct nlmsghdr;
-typedef int (*pnl_raw_cb)(struct pctx *ctx, struct nlmsghdr *nlh, void *arg);
+/*
+ * A message's attributes after one validating walk (nl.c): where each
+ * known attribute first appears and its last value, indexed by type, and
+ * the types in the order they first appear.
+ */
+#define PNL_SCAN_MAX 31
+struct nlattr;
+struct pnl_scan {
+	struct nlattr *first[PNL_SCAN_MAX + 1];
+	struct nlattr *last[PNL_SCAN_MAX + 1];
+	unsigned char order[PNL_SCAN_MAX + 1];
+	int n;
+	int len;		/* the bytes of the attributes */
+	const char *end;	/* where they end */
+};
+/* @s NULL: the dump is being run again (see pnl_dump()) */
+typedef int (*pnl_raw_cb)(struct pctx *ctx, const struct pnl_scan *s, void *arg);
 int pnl_dump_raw(struct pctx *ctx, struct nl_msg *msg, int attrset,
 		 pnl_raw_cb raw, void *arg);
 struct sbuf;
-void pnl_json_text(struct sbuf *b, int attrset, struct nlmsghdr *nlh,
+void pnl_json_text(struct sbuf *b, int attrset, const struct pnl_scan *s,
 		   int mark, size_t *mark_at);
-void pnl_json_nests(struct sbuf *b, int attrset, struct nlmsghdr *nlh, int t);
+void pnl_json_nests(struct sbuf *b, int attrset, const struct pnl_scan *s, int t);
+bool pnl_scan_bond(struct nlattr *nla, struct pnl_scan *s);
+void pnl_validate_both(int attrset, struct nlattr *head, int len,
+		       bool *fast, bool *libnl);
 void pnl_close(struct pctx *ctx);
 enum { AS_DEV, AS_MM, AS_GLOBAL };
 
@@ -193,14 +212,41 @@ struct sbuf {
 	size_t len, cap;
 	bool oom;
 };
-void sb_put(struct sbuf *b, const char *s, size_t n);
-void sb_puts(struct sbuf *b, const char *s);
+#define likely(x) __builtin_expect(!!(x), 1)
+bool sb_grow(struct sbuf *b, size_t n);
+
+/* Append @n bytes; on allocation failure the buffer stops growing (oom). */
+static inline void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap && !sb_grow(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static inline void sb_putc(struct sbuf *b, char c)
+{
+	sb_put(b, &c, 1);
+}
+
+static inline void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+char *u64_to(char *w, uint64_t v);
+char *jraw_to(char *w, const char *s);
 void sb_u64(struct sbuf *b, uint64_t v);
+void sb_jraw(struct sbuf *b, const char *s);
 void sb_jstr(struct sbuf *b, const char *s);
+void sb_tsafe(struct sbuf *b, const char *s);
+void sb_tsafe_handle(struct sbuf *b, const char *bus, const char *name);
 void sb_insert(struct sbuf *b, size_t at, const char *s, size_t n);
 
 void out_list_begin(struct out_list *l, struct pctx *ctx, const char *key);
-void out_list_item_text(struct out_list *l, const char *json, size_t len);
+void out_list_item_buf(struct out_list *l, struct sbuf *to, const char *json,
+		       size_t len);
 void out_list_item(struct out_list *l, struct json_object *obj,
 		   void (*text)(struct pctx *, struct json_object *));
 void out_list_end(struct out_list *l, bool failed);

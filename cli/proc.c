@@ -137,6 +137,7 @@ static bool pid_seen(struct json_object *o, void *arg)
 struct pstream {
 	struct out_list *l;
 	struct sbuf cur;	/* JSON of the process being received */
+	struct sbuf out;	/* what is ready for stdout, written in blocks */
 	size_t bond_at;		/* where its bond array ends, 0: none */
 	bool open;		/* a process is being received */
 	bool has_pid;
@@ -144,17 +145,13 @@ struct pstream {
 	bool rerun;
 };
 
-/* The last value of attribute @t of @nlh, or NULL. */
-static struct nlattr *mm_attr(struct nlmsghdr *nlh, int t)
+/* Write out what is ready: @all, or only once it makes a block. */
+static void stream_write(struct pstream *s, bool all)
 {
-	struct nlattr *nla, *found = NULL;
-	int rem;
-
-	nla_for_each_attr(nla, genlmsg_attrdata(nlmsg_data(nlh), 0),
-			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem)
-		if (nla_type(nla) == t)
-			found = nla;
-	return found;
+	if (s->out.len && (all || s->out.len >= 32768)) {
+		fwrite(s->out.p, 1, s->out.len, stdout);
+		s->out.len = 0;
+	}
 }
 
 static void stream_flush(struct pstream *s)
@@ -163,53 +160,93 @@ static void stream_flush(struct pstream *s)
 		return;
 	s->last_pid = s->has_pid ? s->pid : 0;
 	if (s->l->ctx->json && !s->cur.oom)
-		out_list_item_text(s->l, s->cur.p, s->cur.len);
+		out_list_item_buf(s->l, &s->out, s->cur.p, s->cur.len);
 	s->open = false;
+	stream_write(s, false);
 }
 
-/* Text: the bond lines of @nlh, as print_bond_text(b, true, false) does. */
-static void stream_bond_lines(struct nlmsghdr *nlh)
+static void sb_kw_u32(struct sbuf *b, const char *kw, size_t kwlen,
+		      const struct nlattr *nla)
 {
-	struct nlattr *nla, *b;
-	int rem, brem;
+	if (!nla)
+		return;
+	sb_put(b, kw, kwlen);
+	sb_u64(b, nla_get_u32(nla));
+}
 
-	nla_for_each_attr(nla, genlmsg_attrdata(nlmsg_data(nlh), 0),
-			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
-		struct nlattr *last[IOMMU_PASID_A_BOND_MAX + 1] = { NULL };
+#define KW(s) s, sizeof(s) - 1
 
-		if (nla_type(nla) != IOMMU_PASID_A_MM_BOND)
+/* Text: the bond lines of @m, as print_bond_text(b, true, false) does. */
+static void stream_bond_lines(struct sbuf *t, const struct pnl_scan *m)
+{
+	struct nlattr *nla, *first = m->first[IOMMU_PASID_A_MM_BOND];
+	struct pnl_scan bs;
+	int rem;
+
+	if (!first)
+		return;
+	nla_for_each_attr(nla, first, (int)(m->end - (char *)first), rem) {
+		struct nlattr *bus, *name;
+
+		if (nla_type(nla) != IOMMU_PASID_A_MM_BOND || !pnl_scan_bond(nla, &bs))
 			continue;
-		nla_for_each_nested(b, nla, brem)
-			if (nla_type(b) > 0 && nla_type(b) <= IOMMU_PASID_A_BOND_MAX)
-				last[nla_type(b)] = b;
-		printf("    bond");
-		if (last[IOMMU_PASID_A_BOND_BUS_NAME] && last[IOMMU_PASID_A_BOND_DEV_NAME]) {
-			char h[256];
-
-			snprintf(h, sizeof(h), "%s/%s",
-				 nla_get_string(last[IOMMU_PASID_A_BOND_BUS_NAME]),
-				 nla_get_string(last[IOMMU_PASID_A_BOND_DEV_NAME]));
-			printf(" %s", tsafe(h));
+		sb_put(t, KW("    bond "));
+		bus = bs.last[IOMMU_PASID_A_BOND_BUS_NAME];
+		name = bs.last[IOMMU_PASID_A_BOND_DEV_NAME];
+		if (bus && name) {
+			sb_tsafe_handle(t, nla_get_string(bus), nla_get_string(name));
 		} else {
-			printf(" ?");
+			sb_putc(t, '?');
 		}
-		if (last[IOMMU_PASID_A_BOND_PASID])
-			printf(" pasid %u", nla_get_u32(last[IOMMU_PASID_A_BOND_PASID]));
-		if (last[IOMMU_PASID_A_BOND_KIND])
-			printf(" kind %s", kind_name(nla_get_u32(last[IOMMU_PASID_A_BOND_KIND])));
-		if (last[IOMMU_PASID_A_BOND_USERS])
-			printf(" users %u", nla_get_u32(last[IOMMU_PASID_A_BOND_USERS]));
-		putchar('\n');
+		sb_kw_u32(t, KW(" pasid "), bs.last[IOMMU_PASID_A_BOND_PASID]);
+		if (bs.last[IOMMU_PASID_A_BOND_KIND]) {
+			sb_put(t, KW(" kind "));
+			sb_puts(t, kind_name(nla_get_u32(bs.last[IOMMU_PASID_A_BOND_KIND])));
+		}
+		sb_kw_u32(t, KW(" users "), bs.last[IOMMU_PASID_A_BOND_USERS]);
+		sb_putc(t, '\n');
 	}
 }
 
-static int stream_msg(struct pctx *ctx, struct nlmsghdr *nlh, void *arg)
+/* Text: what print_proc_text() prints of one message. */
+static int stream_text(struct pctx *ctx, struct pstream *s,
+		       const struct pnl_scan *m, bool head)
+{
+	struct sbuf *t = &s->out;
+
+	if (head) {
+		struct nlattr *comm = m->last[IOMMU_PASID_A_MM_COMM];
+		struct nlattr *mode = m->last[IOMMU_PASID_A_MM_MODE];
+
+		sb_put(t, KW("pid "));
+		sb_u64(t, s->pid);
+		sb_put(t, KW(" comm "));
+		if (comm)
+			sb_tsafe(t, nla_get_string(comm));
+		else
+			sb_putc(t, '?');
+		sb_kw_u32(t, KW(" pasid "), m->last[IOMMU_PASID_A_MM_PASID]);
+		if (mode) {
+			sb_put(t, KW(" mode "));
+			sb_puts(t, mode_name(nla_get_u32(mode)));
+		}
+		sb_kw_u32(t, KW(" max-pasids "), m->last[IOMMU_PASID_A_MM_MAX_PASIDS]);
+		sb_putc(t, '\n');
+	}
+	stream_bond_lines(t, m);
+	if (t->oom)
+		return perr(ctx, PE_KERNEL, "out of memory");
+	stream_write(s, false);
+	return 0;
+}
+
+static int stream_msg(struct pctx *ctx, const struct pnl_scan *m, void *arg)
 {
 	struct pstream *s = arg;
-	struct nlattr *p = nlh ? mm_attr(nlh, IOMMU_PASID_A_MM_PID) : NULL;
+	struct nlattr *p = m ? m->last[IOMMU_PASID_A_MM_PID] : NULL;
 	int64_t pid = p ? nla_get_u32(p) : 0;
 
-	if (!nlh) {
+	if (!m) {
 		/* a rerun: drop the half-received process, skip the printed */
 		s->open = false;
 		s->rerun = true;
@@ -221,11 +258,9 @@ static int stream_msg(struct pctx *ctx, struct nlmsghdr *nlh, void *arg)
 		/* the rest of the same process's bonds */
 		struct sbuf more = { 0 };
 
-		if (!ctx->json) {
-			stream_bond_lines(nlh);
-			return 0;
-		}
-		pnl_json_nests(&more, AS_MM, nlh, IOMMU_PASID_A_MM_BOND);
+		if (!ctx->json)
+			return stream_text(ctx, s, m, false);
+		pnl_json_nests(&more, AS_MM, m, IOMMU_PASID_A_MM_BOND);
 		if (more.len && s->bond_at) {
 			sb_insert(&s->cur, s->bond_at, more.p, more.len);
 			s->bond_at += more.len;
@@ -247,29 +282,11 @@ static int stream_msg(struct pctx *ctx, struct nlmsghdr *nlh, void *arg)
 	s->open = true;
 	s->has_pid = p;
 	s->pid = pid;
-	if (ctx->json) {
-		s->cur.len = 0;
-		pnl_json_text(&s->cur, AS_MM, nlh, IOMMU_PASID_A_MM_BOND, &s->bond_at);
-		return s->cur.oom ? perr(ctx, PE_KERNEL, "out of memory") : 0;
-	}
-	{
-		struct nlattr *comm = mm_attr(nlh, IOMMU_PASID_A_MM_COMM);
-		struct nlattr *pasid = mm_attr(nlh, IOMMU_PASID_A_MM_PASID);
-		struct nlattr *mode = mm_attr(nlh, IOMMU_PASID_A_MM_MODE);
-		struct nlattr *maxp = mm_attr(nlh, IOMMU_PASID_A_MM_MAX_PASIDS);
-
-		printf("pid %lld comm %s", (long long)pid,
-		       comm ? tsafe(nla_get_string(comm)) : "?");
-		if (pasid)
-			printf(" pasid %u", nla_get_u32(pasid));
-		if (mode)
-			printf(" mode %s", mode_name(nla_get_u32(mode)));
-		if (maxp)
-			printf(" max-pasids %u", nla_get_u32(maxp));
-		putchar('\n');
-		stream_bond_lines(nlh);
-	}
-	return 0;
+	if (!ctx->json)
+		return stream_text(ctx, s, m, true);
+	s->cur.len = 0;
+	pnl_json_text(&s->cur, AS_MM, m, IOMMU_PASID_A_MM_BOND, &s->bond_at);
+	return s->cur.oom || s->out.oom ? perr(ctx, PE_KERNEL, "out of memory") : 0;
 }
 
 static int proc_show(struct pctx *ctx, struct args *a)
@@ -335,7 +352,11 @@ static int proc_show(struct pctx *ctx, struct args *a)
 		ret = pnl_dump_raw(ctx, msg, AS_MM, stream_msg, &st);
 		if (!ret)
 			stream_flush(&st);
+		if (!ret && st.out.oom)
+			ret = perr(ctx, PE_KERNEL, "out of memory");
+		stream_write(&st, true);
 		free(st.cur.p);
+		free(st.out.p);
 		out_list_end(&s.l, ret);
 		return ret;
 	}

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cli-dump: what pasidctl adds on top of receiving a dump, without the
- * kernel or the VM. An mm-get dump of N processes with one bond each,
- * made here as the kernel would send it, is fed through libnl's receive
+ * kernel or the VM. An mm-get dump of N tuples, P processes with N/P
+ * bonds each (as make bench's VM part has them), made here as the kernel
+ * would send it, is fed through libnl's receive
  * path (the fake socket of tests/fuzz) to
  *   - a bare receive loop that counts bonds (the floor, as tests/bench/
  *     nl-dump.c does against the kernel),
@@ -11,7 +12,7 @@
  * each three times, interleaved; prints the best time of each and the
  * ratios to the floor. For make bench; a figure, never a pass or fail.
  *
- *     cli-dump [N]        (default 100000)
+ *     cli-dump [N [P]]        (default 100000 1000)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +68,9 @@ static void add_msg(struct nl_msg *m)
 	nlmsg_free(m);
 }
 
-static void make_dump(long n)
+static void make_dump(long n, long procs)
 {
+	long per = n / procs, k;
 	struct nl_msg *m;
 	struct nlattr *g, *b;
 	long i;
@@ -91,20 +93,25 @@ static void make_dump(long n)
 	nlmsg_put(m, 0, 0, NLMSG_ERROR, sizeof(struct nlmsgerr), 0);
 	add_msg(m);
 	flush_dgram();
-	for (i = 0; i < n; i++) {
-		m = nlmsg_alloc_size(512);
+	for (i = 0; i < procs; i++) {
+		m = nlmsg_alloc_size(512 + per * 64);
 		genlmsg_put(m, 0, 0, FAM, 0, NLM_F_MULTI, IOMMU_PASID_CMD_MM_GET, 1);
 		nla_put_u32(m, IOMMU_PASID_A_MM_PID, i + 1);
 		nla_put_string(m, IOMMU_PASID_A_MM_COMM, "svamock-mass");
 		nla_put_u32(m, IOMMU_PASID_A_MM_MODE, 2);
 		nla_put_u32(m, IOMMU_PASID_A_MM_MAX_PASIDS, 0);
-		b = nla_nest_start(m, IOMMU_PASID_A_MM_BOND);
-		nla_put_string(m, IOMMU_PASID_A_BOND_BUS_NAME, "svamock");
-		nla_put_string(m, IOMMU_PASID_A_BOND_DEV_NAME, "svamock1");
-		nla_put_u32(m, IOMMU_PASID_A_BOND_PASID, 1 + i % 65535);
-		nla_put_u32(m, IOMMU_PASID_A_BOND_KIND, 1);
-		nla_put_u32(m, IOMMU_PASID_A_BOND_USERS, 1);
-		nla_nest_end(m, b);
+		for (k = 0; k < per; k++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "svamock%ld", 101 + k);
+			b = nla_nest_start(m, IOMMU_PASID_A_MM_BOND);
+			nla_put_string(m, IOMMU_PASID_A_BOND_BUS_NAME, "svamock");
+			nla_put_string(m, IOMMU_PASID_A_BOND_DEV_NAME, name);
+			nla_put_u32(m, IOMMU_PASID_A_BOND_PASID, 1 + i % 65535);
+			nla_put_u32(m, IOMMU_PASID_A_BOND_KIND, 1);
+			nla_put_u32(m, IOMMU_PASID_A_BOND_USERS, 1);
+			nla_nest_end(m, b);
+		}
 		add_msg(m);
 	}
 	m = nlmsg_alloc();
@@ -173,11 +180,16 @@ static double cli(bool json)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 100000;
+	long procs = argc > 2 ? atol(argv[2]) : 1000;
 	double b = 1e9, j = 1e9, x = 1e9, v;
 	FILE *out;
 	int r;
 
-	make_dump(n);
+	if (n < 1 || procs < 1 || procs > n) {
+		fprintf(stderr, "usage: cli-dump [TUPLES [PROCESSES]]\n");
+		return 2;
+	}
+	make_dump(n, procs);
 	/* the output goes nowhere; its making is what is measured */
 	out = freopen("/dev/null", "w", stdout);
 	if (!out)
@@ -190,7 +202,7 @@ int main(int argc, char **argv)
 		v = cli(false);
 		x = v < x ? v : x;
 	}
-	fprintf(stderr, "cli-dump %ld tuples (%ld bonds seen): bare %.0f ms, pasidctl -j %.0f ms (%.2fx), text %.0f ms (%.2fx)\n",
-		n, bonds, b * 1e3, j * 1e3, j / b, x * 1e3, x / b);
+	fprintf(stderr, "cli-dump %ld tuples in %ld processes (%ld bonds seen): bare %.0f ms, pasidctl -j %.0f ms (%.2fx), text %.0f ms (%.2fx)\n",
+		n, procs, bonds, b * 1e3, j * 1e3, j / b, x * 1e3, x / b);
 	return 0;
 }

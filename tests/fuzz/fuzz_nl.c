@@ -69,6 +69,29 @@ static void monitor(struct pctx *ctx, const uint8_t *d, size_t len)
 	}
 }
 
+/*
+ * pasidctl's one-walk validator (scan() in nl.c) against libnl's
+ * nla_validate() with the same policy: the input, read as an attribute
+ * stream of each attribute set, must get the same verdict from both.
+ */
+static void same_verdict(const uint8_t *d, size_t len)
+{
+	void *copy = malloc(len + 1);	/* aligned, as a received message is */
+	int set;
+
+	if (!copy)
+		return;
+	memcpy(copy, d, len);
+	for (set = AS_DEV; set <= AS_GLOBAL; set++) {
+		bool fast, libnl;
+
+		pnl_validate_both(set, copy, (int)len, &fast, &libnl);
+		if (fast != libnl)
+			__builtin_trap();
+	}
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct pctx ctx;
@@ -77,6 +100,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 	if (!size)
 		return 0;
+	same_verdict(data + 1, size - 1);
 	c = data[0] % (NCMDS + 1);
 	fake_kernel(&ctx, data + 1, size - 1);
 	ctx.json = data[0] & 0x80;

@@ -39,7 +39,7 @@ static void ok(int cond, const char *fmt, ...)
 /* Run @fn with stdout captured; returns the text (static buffer). */
 static char *capture(void (*fn)(void *), void *arg)
 {
-	static char buf[8192];
+	static char buf[65536];
 	FILE *tmp = tmpfile();
 	int saved = dup(1);
 	size_t len;
@@ -500,7 +500,55 @@ static void test_reply_attrs(void)
 	nlmsg_free(msg);
 }
 
+/*
+ * The one-walk validator and libnl's nla_validate() with the same policy
+ * agree, on the edges of every rule (the fuzzer of kernel messages checks
+ * the same on whatever it makes).
+ */
+static void test_scan_verdicts(void)
+{
+	static const struct {
+		const char *what;
+		int set;
+		uint8_t b[32];
+		int len;
+		bool valid;
+	} t[] = {
+		{ "a u32", AS_GLOBAL, { 8, 0, 1, 0, 3, 0, 0, 0 }, 8, true },
+		{ "a 3-byte u32", AS_GLOBAL, { 7, 0, 1, 0, 3, 0, 0, 0 }, 8, false },
+		{ "a 5-byte u32", AS_GLOBAL, { 9, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0 }, 12, false },
+		{ "an empty string", AS_MM, { 4, 0, 2, 0 }, 4, false },
+		{ "a string of its NUL", AS_MM, { 5, 0, 2, 0, 0, 0, 0, 0 }, 8, true },
+		{ "an unterminated string", AS_MM, { 6, 0, 2, 0, 'a', 'b', 0, 0 }, 8, false },
+		{ "an empty nest", AS_MM, { 4, 0, 6, 0 }, 4, true },
+		{ "a nest with a short u32", AS_MM,
+		  { 11, 0, 6, 0, 7, 0, 4, 0, 1, 2, 3, 0 }, 12, false },
+		{ "an unknown type, any length", AS_GLOBAL, { 5, 0, 60, 0, 1, 0, 0, 0 }, 8, true },
+		{ "type 0", AS_GLOBAL, { 5, 0, 0, 0, 1, 0, 0, 0 }, 8, true },
+		{ "the nested flag on a u32", AS_GLOBAL, { 8, 0, 1, 0x80, 3, 0, 0, 0 }, 8, true },
+		{ "trailing bytes", AS_GLOBAL, { 8, 0, 1, 0, 3, 0, 0, 0, 1, 0 }, 10, false },
+		{ "a length past the end", AS_GLOBAL, { 12, 0, 1, 0, 3, 0, 0, 0 }, 8, false },
+		{ "a length under the header", AS_GLOBAL, { 2, 0, 1, 0 }, 4, false },
+		{ "no padding after the last", AS_MM, { 5, 0, 2, 0, 0 }, 5, true },
+		{ "nothing", AS_DEV, { 0 }, 0, true },
+	};
+	uint32_t buf[8];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bool fast, libnl;
+
+		memcpy(buf, t[i].b, sizeof(buf));
+		pnl_validate_both(t[i].set, (struct nlattr *)buf, t[i].len, &fast, &libnl);
+		ok(fast == t[i].valid && libnl == t[i].valid,
+		   "%s: %s (scan %d, nla_validate %d)", t[i].what,
+		   t[i].valid ? "valid" : "refused", fast, libnl);
+	}
+}
+
 /* ------------------------------------------------------------ streaming */
+
+/* names for the bonds of the next mm(), when set */
+static const char *bond_bus, *bond_dev;
 
 static struct nl_msg *mm(int pid, const char *comm, int nbonds, bool pasid_last)
 {
@@ -517,9 +565,9 @@ static struct nl_msg *mm(int pid, const char *comm, int nbonds, bool pasid_last)
 		nla_put_u32(m, IOMMU_PASID_A_MM_PASID, 5);
 	for (i = 0; i < nbonds; i++) {
 		b = nla_nest_start(m, IOMMU_PASID_A_MM_BOND);
-		nla_put_string(m, IOMMU_PASID_A_BOND_BUS_NAME, "svamock");
+		nla_put_string(m, IOMMU_PASID_A_BOND_BUS_NAME, bond_bus ?: "svamock");
 		if (i != 1)
-			nla_put_string(m, IOMMU_PASID_A_BOND_DEV_NAME, "svamock1");
+			nla_put_string(m, IOMMU_PASID_A_BOND_DEV_NAME, bond_dev ?: "svamock1");
 		nla_put_u32(m, IOMMU_PASID_A_BOND_PASID, 100 + pid * 10 + i);
 		nla_put_u32(m, IOMMU_PASID_A_BOND_KIND, i & 1);
 		nla_put_u32(m, IOMMU_PASID_A_BOND_USERS, 1);
@@ -569,18 +617,32 @@ static size_t dump_input(uint8_t *out, size_t cap)
 			dn = 36;
 		} else {
 			size_t off = 0;
-			struct nl_msg *ms[] = {
-				mm(7, "a\"b\\c/\x01\xc3\xa9", 3, true),	/* bonds before pasid */
-				mm(7, NULL, 2, false),		/* more of 7's bonds */
-				mm(8, "x", 0, false),		/* no bonds at first */
-				mm(8, NULL, 1, false),		/* then one */
-				mm(0, "nopid", 1, false),	/* no pid: never merged */
-				mm(9, "", 1, false),
-			};
+			char longbus[256], longdev[256];
+			struct nl_msg *ms[9];
+			int k = 0;
+
+			ms[k++] = mm(7, "a\"b\\c/\x01\xc3\xa9", 3, true);	/* bonds before pasid */
+			ms[k++] = mm(7, NULL, 2, false);	/* more of 7's bonds */
+			ms[k++] = mm(8, "x", 0, false);		/* no bonds at first */
+			ms[k++] = mm(8, NULL, 1, false);	/* then one */
+			ms[k++] = mm(0, "nopid", 1, false);	/* no pid: never merged */
+			ms[k++] = mm(9, "", 1, false);
+			/* the longest names the kernel may send, escapes in a handle */
+			memset(longbus, 'b', 255);
+			longbus[255] = '\0';
+			memset(longdev, '\x1b', 255);
+			longdev[255] = '\0';
+			bond_bus = longbus;
+			bond_dev = longdev;
+			ms[k++] = mm(10, "\x9b\xff", 3, false);
+			bond_dev = "d\xc3\xa9v\x7f\"\\";
+			ms[k++] = mm(11, NULL, 2, false);
+			bond_bus = bond_dev = NULL;
+			ms[k++] = mm(12, "svamock-mass", 1, false);
 			struct nlmsghdr done = { .nlmsg_len = 20, .nlmsg_type = NLMSG_DONE,
 						 .nlmsg_flags = NLM_F_MULTI };
 
-			for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+			for (int i = 0; i < k; i++) {
 				h = nlmsg_hdr(ms[i]);
 				memcpy(out + len + 2 + off, h, h->nlmsg_len);
 				off += NLMSG_ALIGN(h->nlmsg_len);
@@ -625,7 +687,7 @@ static void run_proc_show(void *arg)
  */
 static void test_stream(void)
 {
-	static char a[8192];
+	static char a[65536];
 	char *b;
 
 	stream_len = dump_input(stream_in, sizeof(stream_in));
@@ -654,6 +716,7 @@ int main(void)
 	test_split();
 	test_printers();
 	test_reply_attrs();
+	test_scan_verdicts();
 	test_resolve();
 	test_stream();
 	printf("1..%d\n", n);
