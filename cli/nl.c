@@ -181,11 +181,45 @@ static const struct aset *nest_set(const struct aset *set, int t)
  * newer kernel) pass unchecked and unrecorded.
  */
 static bool scan(const struct aset *set, struct nlattr *head, int len,
+		 struct pnl_scan *s);
+
+/*
+ * Record a nest that scan() has already checked, as scan() would, without
+ * checking it again.
+ */
+static void record(const struct aset *set, struct nlattr *head, int len,
+		   struct pnl_scan *s)
+{
+	struct nlattr *nla;
+	int rem;
+
+	memset(s->first, 0, sizeof(s->first[0]) * (set->max + 1));
+	s->n = 0;
+	s->len = len;
+	s->end = (char *)head + len;
+	pa_for_each(nla, head, len, rem) {
+		int t = pa_type(nla);
+
+		if (t <= 0 || t > set->max || !set->a[t].name)
+			continue;
+		if (!s->first[t]) {
+			s->first[t] = nla;
+			s->order[s->n++] = t;
+		}
+		s->last[t] = nla;
+	}
+	/* last[] of what is absent: NULL, as scan() leaves it */
+	for (int t = 0; t <= set->max; t++)
+		if (!s->first[t])
+			s->last[t] = NULL;
+}
+
+static bool scan(const struct aset *set, struct nlattr *head, int len,
 		 struct pnl_scan *s)
 {
 	const struct nla_policy *pol = policy_of(set);
-	struct nlattr *nla = head;
-	int rem = len;
+	struct nlattr *nla;
+	int rem;
 
 	if (len < 0)
 		return false;
@@ -196,10 +230,9 @@ static bool scan(const struct aset *set, struct nlattr *head, int len,
 		s->len = len;
 		s->end = (char *)head + len;
 	}
-	while (rem >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
-	       nla->nla_len <= rem) {
-		int t = nla->nla_type & NLA_TYPE_MASK;
-		int alen = nla->nla_len - NLA_HDRLEN;
+	pa_for_each(nla, head, len, rem) {
+		int t = pa_type(nla);
+		int alen = pa_len(nla);
 
 		if (t > 0 && t <= set->max && pol[t].type != NLA_UNSPEC) {
 			const struct nla_policy *p = &pol[t];
@@ -207,10 +240,10 @@ static bool scan(const struct aset *set, struct nlattr *head, int len,
 			if (alen < p->minlen || (p->maxlen && alen > p->maxlen))
 				return false;
 			if (p->type == NLA_STRING &&
-			    (!alen || ((char *)nla_data(nla))[alen - 1]))
+			    (!alen || pa_str(nla)[alen - 1]))
 				return false;
 			if (p->type == NLA_NESTED &&
-			    !scan(nest_set(set, t), nla_data(nla), alen, NULL))
+			    !scan(nest_set(set, t), pa_data(nla), alen, NULL))
 				return false;
 			if (s && !s->first[t]) {
 				s->first[t] = nla;
@@ -219,8 +252,6 @@ static bool scan(const struct aset *set, struct nlattr *head, int len,
 			if (s)
 				s->last[t] = nla;
 		}
-		rem -= NLA_ALIGN(nla->nla_len);
-		nla = (struct nlattr *)((char *)nla + NLA_ALIGN(nla->nla_len));
 	}
 	return rem <= 0;
 }
@@ -361,21 +392,21 @@ static char *json_scalar(char *w, const struct adesc *d, struct nlattr *nla)
 {
 	switch (d->type) {
 	case T_U32:
-		return u64_to(w, nla_get_u32(nla));
+		return u64_to(w, pa_u32(nla));
 	case T_BOOL:
-		*w++ = nla_get_u32(nla) ? '1' : '0';
+		*w++ = pa_u32(nla) ? '1' : '0';
 		return w;
 	case T_STR:
 		*w++ = '"';
-		w = jraw_to(w, nla_get_string(nla));
+		w = jraw_to(w, pa_str(nla));
 		break;
 	case T_MODE:
 		*w++ = '"';
-		w = jraw_to(w, mode_name(nla_get_u32(nla)));
+		w = jraw_to(w, mode_name(pa_u32(nla)));
 		break;
 	case T_KIND:
 		*w++ = '"';
-		w = jraw_to(w, kind_name(nla_get_u32(nla)));
+		w = jraw_to(w, kind_name(pa_u32(nla)));
 		break;
 	default:
 		return w;
@@ -399,10 +430,10 @@ static void json_nests(struct sbuf *b, const struct aset *set, int t,
 	struct nlattr *nla;
 	int rem;
 
-	nla_for_each_attr(nla, from, (int)(end - (char *)from), rem) {
-		if (nla_type(nla) != t ||
-		    !scan(sub, nla_data(nla), nla_len(nla), &ns))
+	pa_for_each(nla, from, (int)(end - (char *)from), rem) {
+		if (pa_type(nla) != t)
 			continue;
+		record(sub, pa_data(nla), pa_len(nla), &ns);
 		if (!first)
 			sb_putc(b, ',');
 		first = false;
@@ -445,9 +476,9 @@ static void json_object_text(struct sbuf *b, const struct aset *set,
 	if (set->bus && s->last[set->bus] && s->last[set->dev]) {
 		/* what sb_jstr() makes of "bus/name": '/' is not escaped */
 		memcpy(w, "\"handle\":\"", 10);
-		w = jraw_to(w + 10, nla_get_string(s->last[set->bus]));
+		w = jraw_to(w + 10, pa_str(s->last[set->bus]));
 		*w++ = '/';
-		w = jraw_to(w, nla_get_string(s->last[set->dev]));
+		w = jraw_to(w, pa_str(s->last[set->dev]));
 		*w++ = '"';
 		any = true;
 	}
@@ -496,10 +527,10 @@ void pnl_json_nests(struct sbuf *b, int attrset, const struct pnl_scan *s, int t
 		json_nests(b, &asets[attrset], t, s->first[t], s->end, false);
 }
 
-/* The attributes of a bond nest, scanned (for text printers). */
-bool pnl_scan_bond(struct nlattr *nla, struct pnl_scan *s)
+/* The attributes of a bond nest of a scanned message (for text printers). */
+void pnl_scan_bond(struct nlattr *nla, struct pnl_scan *s)
 {
-	return scan(&bond_set, nla_data(nla), nla_len(nla), s);
+	record(&bond_set, pa_data(nla), pa_len(nla), s);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <linux/netlink.h>
 
 #define PASIDCTL_VERSION	"1.0"
 #define PASIDCTL_FORMAT_VERSION	1
@@ -161,7 +162,6 @@ int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array);
  * the types in the order they first appear.
  */
 #define PNL_SCAN_MAX 31
-struct nlattr;
 struct pnl_scan {
 	struct nlattr *first[PNL_SCAN_MAX + 1];
 	struct nlattr *last[PNL_SCAN_MAX + 1];
@@ -170,6 +170,46 @@ struct pnl_scan {
 	int len;		/* the bytes of the attributes */
 	const char *end;	/* where they end */
 };
+/*
+ * Reading attributes that scan() has checked, inline: libnl's accessors
+ * are calls into the library, and a dump makes millions of them.
+ */
+static inline void *pa_data(const struct nlattr *a)
+{
+	return (char *)a + NLA_HDRLEN;
+}
+
+static inline int pa_len(const struct nlattr *a)
+{
+	return a->nla_len - NLA_HDRLEN;
+}
+
+static inline int pa_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+static inline uint32_t pa_u32(const struct nlattr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, pa_data(a), sizeof(v));
+	return v;
+}
+
+static inline const char *pa_str(const struct nlattr *a)
+{
+	return pa_data(a);
+}
+
+/* nla_for_each_attr(), inline */
+#define pa_for_each(pos, head, len, rem)					\
+	for (pos = (head), rem = (len);						\
+	     rem >= NLA_HDRLEN && pos->nla_len >= NLA_HDRLEN &&			\
+	     pos->nla_len <= rem;						\
+	     rem -= NLA_ALIGN(pos->nla_len),					\
+	     pos = (struct nlattr *)((char *)pos + NLA_ALIGN(pos->nla_len)))
+
 /* @s NULL: the dump is being run again (see pnl_dump()) */
 typedef int (*pnl_raw_cb)(struct pctx *ctx, const struct pnl_scan *s, void *arg);
 int pnl_dump_raw(struct pctx *ctx, struct nl_msg *msg, int attrset,
@@ -178,7 +218,7 @@ struct sbuf;
 void pnl_json_text(struct sbuf *b, int attrset, const struct pnl_scan *s,
 		   int mark, size_t *mark_at);
 void pnl_json_nests(struct sbuf *b, int attrset, const struct pnl_scan *s, int t);
-bool pnl_scan_bond(struct nlattr *nla, struct pnl_scan *s);
+void pnl_scan_bond(struct nlattr *nla, struct pnl_scan *s);
 void pnl_validate_both(int attrset, struct nlattr *head, int len,
 		       bool *fast, bool *libnl);
 void pnl_close(struct pctx *ctx);

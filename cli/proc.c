@@ -171,7 +171,7 @@ static void sb_kw_u32(struct sbuf *b, const char *kw, size_t kwlen,
 	if (!nla)
 		return;
 	sb_put(b, kw, kwlen);
-	sb_u64(b, nla_get_u32(nla));
+	sb_u64(b, pa_u32(nla));
 }
 
 #define KW(s) s, sizeof(s) - 1
@@ -185,23 +185,24 @@ static void stream_bond_lines(struct sbuf *t, const struct pnl_scan *m)
 
 	if (!first)
 		return;
-	nla_for_each_attr(nla, first, (int)(m->end - (char *)first), rem) {
+	pa_for_each(nla, first, (int)(m->end - (char *)first), rem) {
 		struct nlattr *bus, *name;
 
-		if (nla_type(nla) != IOMMU_PASID_A_MM_BOND || !pnl_scan_bond(nla, &bs))
+		if (pa_type(nla) != IOMMU_PASID_A_MM_BOND)
 			continue;
+		pnl_scan_bond(nla, &bs);
 		sb_put(t, KW("    bond "));
 		bus = bs.last[IOMMU_PASID_A_BOND_BUS_NAME];
 		name = bs.last[IOMMU_PASID_A_BOND_DEV_NAME];
 		if (bus && name) {
-			sb_tsafe_handle(t, nla_get_string(bus), nla_get_string(name));
+			sb_tsafe_handle(t, pa_str(bus), pa_str(name));
 		} else {
 			sb_putc(t, '?');
 		}
 		sb_kw_u32(t, KW(" pasid "), bs.last[IOMMU_PASID_A_BOND_PASID]);
 		if (bs.last[IOMMU_PASID_A_BOND_KIND]) {
 			sb_put(t, KW(" kind "));
-			sb_puts(t, kind_name(nla_get_u32(bs.last[IOMMU_PASID_A_BOND_KIND])));
+			sb_puts(t, kind_name(pa_u32(bs.last[IOMMU_PASID_A_BOND_KIND])));
 		}
 		sb_kw_u32(t, KW(" users "), bs.last[IOMMU_PASID_A_BOND_USERS]);
 		sb_putc(t, '\n');
@@ -222,13 +223,13 @@ static int stream_text(struct pctx *ctx, struct pstream *s,
 		sb_u64(t, s->pid);
 		sb_put(t, KW(" comm "));
 		if (comm)
-			sb_tsafe(t, nla_get_string(comm));
+			sb_tsafe(t, pa_str(comm));
 		else
 			sb_putc(t, '?');
 		sb_kw_u32(t, KW(" pasid "), m->last[IOMMU_PASID_A_MM_PASID]);
 		if (mode) {
 			sb_put(t, KW(" mode "));
-			sb_puts(t, mode_name(nla_get_u32(mode)));
+			sb_puts(t, mode_name(pa_u32(mode)));
 		}
 		sb_kw_u32(t, KW(" max-pasids "), m->last[IOMMU_PASID_A_MM_MAX_PASIDS]);
 		sb_putc(t, '\n');
@@ -244,7 +245,7 @@ static int stream_msg(struct pctx *ctx, const struct pnl_scan *m, void *arg)
 {
 	struct pstream *s = arg;
 	struct nlattr *p = m ? m->last[IOMMU_PASID_A_MM_PID] : NULL;
-	int64_t pid = p ? nla_get_u32(p) : 0;
+	int64_t pid = p ? pa_u32(p) : 0;
 
 	if (!m) {
 		/* a rerun: drop the half-received process, skip the printed */
