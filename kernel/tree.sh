@@ -174,9 +174,12 @@ setup_cc() {
 # "each": every patch of the series, in order, in a worktree (build/each) of
 # build/linux, for each of these configurations (EACH_CONFIGS picks some):
 #
-#   x86    the test kernel's: tinyconfig + kernel/config/*.config, objects in
-#          build/kobj-each. drivers/iommu/ and the series' other C files
-#          (arch/x86/kernel/process_64.c), W=1, plus sparse (C=2, which checks
+#   x86    the test kernel's: tinyconfig + kernel/config/*.config, plus
+#          kernel/config/each/x86-idxd.config (the Intel IOMMU with SVM and
+#          idxd with user SVA, compile only), objects in build/kobj-each.
+#          drivers/iommu/, drivers/dma/idxd/, drivers/misc/uacce/ and the
+#          series' other C files (arch/x86/kernel/process_64.c), W=1, plus
+#          sparse (C=2, which checks
 #          even what is up to date) on every C file the series touched up to
 #          that patch and this configuration builds. Sparse is noisy on
 #          untouched 6.12 files (kernel/fork.c, kernel/sched/, net/core/sock.c:
@@ -213,7 +216,8 @@ each_conf() {
 	kargs=()
 	case "$1" in
 	x86)
-		c_obj=$build/kobj-each c_base=tinyconfig c_arch=x86 c_frags=("${fragments[@]}")
+		c_obj=$build/kobj-each c_base=tinyconfig c_arch=x86
+		c_frags=("${fragments[@]}" "$top/kernel/config/each/x86-idxd.config")
 		[ "$cc" = gcc ] || kargs=(CC="$cc") ;;
 	nosva)
 		c_obj=$build/kobj-each-nosva c_base=tinyconfig c_arch=x86
@@ -300,7 +304,10 @@ each_build() {
 	: > "$slog"
 	case "$name" in
 	x86)
-		dirs=(drivers/iommu/) ;;
+		dirs=(drivers/iommu/)
+		# the series' users, once it has them: idxd (compile only), uacce
+		[ ! -d "$wt/drivers/dma/idxd" ] || dirs+=(drivers/dma/idxd/)
+		[ ! -d "$wt/drivers/misc/uacce" ] || dirs+=(drivers/misc/uacce/) ;;
 	nosva)
 		dirs=(vmlinux) ;;
 	arm64)

@@ -148,6 +148,12 @@ step "pasidctl JSON output validates against the schemas" \
 
 fi
 
+# uacce, the in-kernel user of PASID policy, through its own open and
+# release: global, local and auto binds shown by pasidctl, a 4-bit device
+# that works where 6.12 fails, device removal under an open queue.
+step "uacce queues bind by policy (uacce.sh) exits 0" \
+	run_tap uacce$SFX bash tests/vm/uacce.sh "$B"
+
 # Leave devices with pools, reservations and policy for the unload to clean.
 leave_devices() {
 	S=/sys/bus/svamock
