@@ -48,9 +48,9 @@ exec python3 "$top/tests/summarize.py" \
 	--expect kunit-iommu-sva-mock --expect pasid-model --expect nl-iommu-pasid --expect ynl-cli \
 	--expect vm-run-kasan --expect vm-steps-kasan --expect ksft-iommu_sva_mock-kasan \
 	--expect kunit-iommu-sva-mock-kasan --expect stress-kasan \
-	--expect ynl-gen --expect pasidctl-unit --expect pasidctl-cli \
+	--expect ynl-gen --expect kernel-doc --expect pasidctl-unit --expect pasidctl-cli \
 	--expect pasidctl-unit-san --expect pasidctl-cli-san --expect fuzz \
 	--expect pasidctl-e2e-san \
 	--expect pasidctl-e2e --expect pasidctl-json --expect pasidctl-man-examples \
-	--expect ns-refusal \
+	--expect ns-refusal --expect uacce --expect uacce-kasan \
 	"$res/host" "$res/vm" "$res/vm-kasan" "$res"

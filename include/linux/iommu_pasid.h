@@ -28,6 +28,8 @@ enum iommu_pasid_policy {
 
 /**
  * enum iommu_pasid_kind - The kind of PASID of a bond.
+ * @IOMMU_PASID_KIND_GLOBAL: The process's global PASID.
+ * @IOMMU_PASID_KIND_LOCAL: A PASID local to the device, from its pool.
  */
 enum iommu_pasid_kind {
 	IOMMU_PASID_KIND_GLOBAL,
