@@ -513,6 +513,15 @@ static const char *json_prescan(const char *buf, size_t len)
 				struct keyset *ks = &stack[depth];
 				size_t kl = i - start;
 
+				/*
+				 * Keys are plain names: one written with an
+				 * escape ("mo\u0064e") could repeat another
+				 * unseen by the byte comparison below.
+				 */
+				if (memchr(buf + start, '\\', kl)) {
+					why = "a key is written with an escape (keys are plain names)";
+					break;
+				}
 				for (k = 0; k < (int)ks->n; k++)
 					if (ks->len[k] == kl &&
 					    !memcmp(buf + ks->at[k], buf + start, kl))

@@ -191,9 +191,11 @@ int run_batch_file(struct pctx *ctx, FILE *f, const char *file, bool is_stdin)
 		} else {
 			ret = run_args(ctx, argc, argv);
 		}
-		if (fflush(stdout) && !ret)
+		if (fflush(stdout) && !ret) {
 			ret = perr(ctx, PE_USAGE, "writing the output: %s",
 				   strerror(errno));
+			ctx->out_reported = true;
+		}
 		if (ret) {
 			failed++;
 			fprintf(stderr, "Error: batch line %d failed: %s\n", lineno,

@@ -291,10 +291,14 @@ static int dev_reserve(struct pctx *ctx, struct args *a)
 	while (--i >= 0) {
 		struct pctx quiet = *ctx;
 
+		/* the undo's refusal goes into this one line, with the range */
 		quiet.json = false;
+		quiet.quiet = true;
+		quiet.kmsg[0] = '\0';
 		if (dev_do_release(&quiet, &d, &r[i], NULL))
-			fprintf(stderr, "Error: could not undo the reservation %u-%u\n",
-				r[i].first, r[i].last);
+			fprintf(stderr, "Error: could not undo the reservation %u-%u%s%s\n",
+				r[i].first, r[i].last, quiet.kmsg[0] ? ": " : "",
+				tsafe(quiet.kmsg));
 		ctx->kerr = 0;
 	}
 	return ret;

@@ -18,11 +18,15 @@
  * disk or a closed pipe must not look like success to a script, and is
  * reported even when the command failed anyway.
  */
-static int out_done(int status)
+static int out_done(const struct pctx *ctx, int status)
 {
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "Error: writing the output: %s\n",
-			strerror(errno ?: EIO));
+	int failed = fflush(stdout), err = errno;
+
+	if (failed || ferror(stdout)) {
+		/* errno is the flush's; an earlier failed write left none */
+		if (!ctx->out_reported)
+			fprintf(stderr, "Error: writing the output%s%s\n",
+				failed ? ": " : " failed", failed ? strerror(err) : "");
 		return status ?: PE_USAGE;
 	}
 	return status;
@@ -95,10 +99,10 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("pasidctl %s (iommu-pasid family version 1, JSON format-version %d)\n",
 			       PASIDCTL_VERSION, PASIDCTL_FORMAT_VERSION);
-			return out_done(0);
+			return out_done(&ctx, 0);
 		case 'h':
 			usage(stdout);
-			return out_done(0);
+			return out_done(&ctx, 0);
 		default:
 			bad_option(&ctx, argv, optopt);
 			return PE_USAGE;
@@ -121,5 +125,5 @@ int main(int argc, char **argv)
 	/* internal errors (-ENOMEM, -EIO) count as refusals */
 	if (ret < -PE_PARTIAL)
 		ret = -PE_KERNEL;
-	return out_done(-ret);
+	return out_done(&ctx, -ret);
 }

@@ -210,8 +210,8 @@ static int monitor(struct pctx *ctx, struct args *a)
 		}
 		/* nobody reads the events any more: a closed pipe, a full disk */
 		if (ferror(stdout)) {
-			ret = perr(ctx, PE_USAGE, "writing the output: %s",
-				   strerror(errno ?: EIO));
+			ret = perr(ctx, PE_USAGE, "writing the output failed");
+			ctx->out_reported = true;
 			break;
 		}
 	}

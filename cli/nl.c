@@ -4,6 +4,7 @@
  * requests, dumps, the kernel's extended ACK, and turning replies into JSON
  * objects keyed by the spec's attribute names.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <linux/genetlink.h>
@@ -447,9 +448,11 @@ static void json_nests(struct sbuf *b, const struct aset *set, int t,
  * byte of their u32), a name and its punctuation take less than 64, and
  * the handle repeats two of the values.
  */
-static bool json_room(struct sbuf *b, const struct pnl_scan *s)
+static char *json_room(struct sbuf *b, const struct pnl_scan *s)
 {
-	return sb_grow(b, 12 * (size_t)s->len + 64 * (s->n + 2));
+	size_t room = 12 * (size_t)s->len + 64 * (s->n + 2);
+
+	return sb_grow(b, room) ? b->p + b->len + room : NULL;
 }
 
 /*
@@ -464,17 +467,18 @@ static void json_object_text(struct sbuf *b, const struct aset *set,
 			     const struct pnl_scan *s, int mark, size_t *mark_at)
 {
 	bool any = false;
-	char *w;
+	char *w, *end;
 	int i, t;
 
 	if (mark_at)
 		*mark_at = 0;
-	if (!json_room(b, s))
+	end = json_room(b, s);
+	if (!end)
 		return;
 	w = b->p + b->len;
 	*w++ = '{';
 	if (set->bus && s->last[set->bus] && s->last[set->dev]) {
-		/* what sb_jstr() makes of "bus/name": '/' is not escaped */
+		/* the JSON string "bus/name": '/' is not escaped */
 		memcpy(w, "\"handle\":\"", 10);
 		w = jraw_to(w + 10, pa_str(s->last[set->bus]));
 		*w++ = '/';
@@ -499,16 +503,20 @@ static void json_object_text(struct sbuf *b, const struct aset *set,
 			continue;
 		}
 		*w++ = '[';
+		/* the bound of json_room() holds, or it is a bug: stop here */
+		assert(w <= end);
 		b->len = w - b->p;
 		json_nests(b, set, t, s->first[t], s->end, true);
 		if (t == mark && mark_at)
 			*mark_at = b->len;
-		if (!json_room(b, s))
+		end = json_room(b, s);
+		if (!end)
 			return;
 		w = b->p + b->len;
 		*w++ = ']';
 	}
 	*w++ = '}';
+	assert(w <= end);
 	*w = '\0';
 	b->len = w - b->p;
 }

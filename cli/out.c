@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Output. Every object is first a json_object keyed by the spec's attribute
- * names (nl.c builds it); -j serializes it, text mode prints it with the
- * printers below. Lists are streamed one element at a time, so a dump of
- * any size needs the memory of one element.
+ * Output. Objects are json_objects keyed by the spec's attribute names
+ * (nl.c builds them); -j serializes them, text mode prints them with the
+ * printers below. The unfiltered proc show is written straight from the
+ * messages instead (proc.c, nl.c), with the same escapes (jraw_to(),
+ * tsafe()), byte for byte. Lists are printed one element at a time, so a
+ * dump of any size needs the memory of one element. JSON is valid UTF-8
+ * whatever the kernel sends, and text is safe on a terminal.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -79,7 +82,8 @@ int utf8_seq(const unsigned char *s, size_t avail, unsigned int *cp)
  */
 const char *tsafe(const char *s)
 {
-	static char bufs[4][1024];
+	/* room for two kernel strings of 255 bytes or a message of 511, escaped */
+	static char bufs[4][2560];
 	static unsigned int next;
 	char *b = bufs[next++ % 4], *p = b;
 	const unsigned char *c = (const unsigned char *)s;
@@ -192,7 +196,7 @@ void sb_u64(struct sbuf *b, uint64_t v)
 /* Insert @n bytes of @s at @at. */
 void sb_insert(struct sbuf *b, size_t at, const char *s, size_t n)
 {
-	if (at > b->len || !sb_grow(b, n))
+	if (!n || at > b->len || !sb_grow(b, n))
 		return;
 	memmove(b->p + at + n, b->p + at, b->len - at + 1);
 	memcpy(b->p + at, s, n);
@@ -200,54 +204,110 @@ void sb_insert(struct sbuf *b, size_t at, const char *s, size_t n)
 }
 
 /*
- * Write @s at @w escaped as json-c escapes a string with NOSLASHESCAPE, no
- * quotes: at most 6 bytes a byte. Returns where it ends.
+ * What pasidctl's JSON makes of a byte at or above 0x7f, at @c with @left
+ * bytes to the end of the string: a UTF-8 character as it is, but DEL and
+ * the C1 controls as \u00XX (a terminal may act on them), and a byte that
+ * is not UTF-8 as \ufffd, so that the output is valid UTF-8 whatever a
+ * process names itself. Written at @w (6 bytes at most a byte read); sets
+ * *@used to the bytes read.
+ */
+static char *json_high(char *w, const unsigned char *c, size_t left, int *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int cp;
+	int n = utf8_seq(c, left, &cp);
+
+	if (!n) {
+		memcpy(w, "\\ufffd", 6);
+		*used = 1;
+		return w + 6;
+	}
+	*used = n;
+	if (cp <= 0x9f) {
+		memcpy(w, "\\u00", 4);
+		w[4] = hex[cp >> 4];
+		w[5] = hex[cp & 15];
+		return w + 6;
+	}
+	memcpy(w, c, n);
+	return w + n;
+}
+
+/*
+ * Write @s at @w as a JSON string's contents: escaped as json-c escapes with
+ * NOSLASHESCAPE, and from 0x7f on as json_high() says; at most 6 bytes a
+ * byte. Returns where it ends.
  */
 char *jraw_to(char *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *c = (const unsigned char *)s;
+	size_t left = strlen(s);
 
-	for (; *s; s++) {
-		unsigned char c = *s;
+	while (left) {
+		int used = 1;
 
-		if (likely(c >= 0x20 && c != '"' && c != '\\')) {
-			*w++ = c;
-			continue;
+		if (likely(*c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\')) {
+			*w++ = *c;
+		} else if (*c >= 0x7f) {
+			w = json_high(w, c, left, &used);
+		} else {
+			*w++ = '\\';
+			switch (*c) {
+			case '"': *w++ = '"'; break;
+			case '\\': *w++ = '\\'; break;
+			case '\b': *w++ = 'b'; break;
+			case '\n': *w++ = 'n'; break;
+			case '\r': *w++ = 'r'; break;
+			case '\t': *w++ = 't'; break;
+			case '\f': *w++ = 'f'; break;
+			default:
+				memcpy(w, "u00", 3);
+				w[3] = hex[*c >> 4];
+				w[4] = hex[*c & 15];
+				w += 5;
+			}
 		}
-		*w++ = '\\';
-		switch (c) {
-		case '"': *w++ = '"'; break;
-		case '\\': *w++ = '\\'; break;
-		case '\b': *w++ = 'b'; break;
-		case '\n': *w++ = 'n'; break;
-		case '\r': *w++ = 'r'; break;
-		case '\t': *w++ = 't'; break;
-		case '\f': *w++ = 'f'; break;
-		default:
-			memcpy(w, "u00", 3);
-			w[3] = hex[c >> 4];
-			w[4] = hex[c & 15];
-			w += 5;
-		}
+		c += used;
+		left -= used;
 	}
 	return w;
 }
 
-/* @s escaped, as jraw_to() writes it. */
-void sb_jraw(struct sbuf *b, const char *s)
+/*
+ * json-c's text of an object, with what it leaves raw from 0x7f on (only
+ * inside strings) as jraw_to() writes it: the text itself when there is
+ * none, else a copy in *@copy, which the caller frees (and the text as it
+ * is if there is no memory for one).
+ */
+const char *json_safe(const char *json, char **copy)
 {
-	if (sb_grow(b, 6 * strlen(s))) {
-		b->len = jraw_to(b->p + b->len, s) - b->p;
-		b->p[b->len] = '\0';
-	}
-}
+	const unsigned char *c = (const unsigned char *)json;
+	size_t left;
+	char *w;
 
-/* @s as a JSON string. */
-void sb_jstr(struct sbuf *b, const char *s)
-{
-	sb_putc(b, '"');
-	sb_jraw(b, s);
-	sb_putc(b, '"');
+	*copy = NULL;
+	while (*c && *c < 0x7f)
+		c++;
+	if (!*c)
+		return json;
+	left = strlen(json);
+	w = *copy = malloc(6 * left + 1);
+	if (!w)
+		return json;
+	c = (const unsigned char *)json;
+	while (left) {
+		int used = 1;
+
+		if (*c < 0x7f)
+			*w++ = *c;
+		else
+			w = json_high(w, c, left, &used);
+		c += used;
+		left -= used;
+	}
+	*w = '\0';
+	return *copy;
 }
 
 /* Print @s with every line after the first indented by @ind spaces. */
@@ -260,16 +320,31 @@ static void put_indented(const char *s, int ind)
 	}
 }
 
+/* Print @obj's JSON text with @flags to @f, then @end. */
+static void put_json(FILE *f, struct json_object *obj, int flags,
+		     const char *end, int indent)
+{
+	char *copy;
+	const char *t = json_safe(json_object_to_json_string_ext(obj, flags), &copy);
+
+	if (indent)
+		put_indented(t, indent);
+	else
+		fputs(t, f);
+	fputs(end, f);
+	free(copy);
+}
+
 void out_json_doc(struct pctx *ctx, struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, json_flags(ctx)));
+	put_json(stdout, obj, json_flags(ctx), "\n", 0);
 }
 
 /* One object per line, flushed: for monitor and other line consumers. */
 void out_json_line(struct pctx *ctx, struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	put_json(stdout, obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		 "\n", 0);
 	(void)ctx;
 	fflush(stdout);
 }
@@ -300,17 +375,13 @@ static void out_list_header(struct out_list *l)
 		printf("{\"format-version\":%d,\"%s\":[", PASIDCTL_FORMAT_VERSION, l->key);
 }
 
-/*
- * A list element already written as plain JSON text (no -p), into @to,
- * which the caller writes out before out_list_end().
- */
-void out_list_item_buf(struct out_list *l, struct sbuf *to, const char *json,
-		       size_t len)
+/* A list element already written as plain JSON text (no -p). */
+void out_list_item_text(struct out_list *l, const char *json, size_t len)
 {
 	out_list_header(l);
 	if (l->count)
-		sb_putc(to, ',');
-	sb_put(to, json, len);
+		putchar(',');
+	fwrite(json, 1, len, stdout);
 	l->count++;
 }
 
@@ -327,10 +398,10 @@ void out_list_item(struct out_list *l, struct json_object *obj,
 	out_list_header(l);
 	if (ctx->pretty) {
 		printf("%s\n    ", l->count ? "," : "");
-		put_indented(json_object_to_json_string_ext(obj, json_flags(ctx)), 4);
+		put_json(stdout, obj, json_flags(ctx), "", 4);
 	} else {
-		printf("%s%s", l->count ? "," : "",
-		       json_object_to_json_string_ext(obj, json_flags(ctx)));
+		fputs(l->count ? "," : "", stdout);
+		put_json(stdout, obj, json_flags(ctx), "", 0);
 	}
 	l->count++;
 }
@@ -357,14 +428,19 @@ void out_list_end(struct out_list *l, bool failed)
  */
 int perr(struct pctx *ctx, int class, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512];
+	const char *msg;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	/* what anyone chose, escaped, in the text and the JSON alike */
-	snprintf(msg, sizeof(msg), "%s", tsafe(msg));
+	/*
+	 * What anyone chose, escaped, in the text and the JSON alike; tsafe()
+	 * has room for the whole message escaped, so no character or escape
+	 * is cut (a cut in @raw is escaped as bytes that are not UTF-8).
+	 */
+	msg = tsafe(raw);
 	fflush(stdout);
 	fprintf(stderr, "Error: %s\n", msg);
 	if (ctx && ctx->json) {
@@ -379,9 +455,8 @@ int perr(struct pctx *ctx, int class, const char *fmt, ...)
 					       json_object_new_string(ctx->kattr));
 		json_object_object_add(e, "exit-code", json_object_new_int(class));
 		json_object_object_add(o, "error", e);
-		fprintf(stderr, "%s\n",
-			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		put_json(stderr, o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+			 "\n", 0);
 		json_object_put(o);
 	}
 	return -class;

@@ -40,6 +40,8 @@ struct pctx {
 	bool json;
 	bool pretty;
 	bool force;
+	/* a failed write of the output was already reported (batch, monitor) */
+	bool out_reported;
 	bool numeric;
 	bool timestamp;
 	/* netlink, opened on first use */
@@ -258,7 +260,7 @@ bool sb_grow(struct sbuf *b, size_t n);
 /* Append @n bytes; on allocation failure the buffer stops growing (oom). */
 static inline void sb_put(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap && !sb_grow(b, n))
+	if (b->oom || (b->len + n + 1 > b->cap && !sb_grow(b, n)))
 		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -278,15 +280,13 @@ static inline void sb_puts(struct sbuf *b, const char *s)
 char *u64_to(char *w, uint64_t v);
 char *jraw_to(char *w, const char *s);
 void sb_u64(struct sbuf *b, uint64_t v);
-void sb_jraw(struct sbuf *b, const char *s);
-void sb_jstr(struct sbuf *b, const char *s);
+const char *json_safe(const char *json, char **copy);
 void sb_tsafe(struct sbuf *b, const char *s);
 void sb_tsafe_handle(struct sbuf *b, const char *bus, const char *name);
 void sb_insert(struct sbuf *b, size_t at, const char *s, size_t n);
 
 void out_list_begin(struct out_list *l, struct pctx *ctx, const char *key);
-void out_list_item_buf(struct out_list *l, struct sbuf *to, const char *json,
-		       size_t len);
+void out_list_item_text(struct out_list *l, const char *json, size_t len);
 void out_list_item(struct out_list *l, struct json_object *obj,
 		   void (*text)(struct pctx *, struct json_object *));
 void out_list_end(struct out_list *l, bool failed);

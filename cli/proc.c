@@ -136,8 +136,7 @@ static bool pid_seen(struct json_object *o, void *arg)
  */
 struct pstream {
 	struct out_list *l;
-	struct sbuf cur;	/* JSON of the process being received */
-	struct sbuf out;	/* what is ready for stdout, written in blocks */
+	struct sbuf cur;	/* JSON or text of the process being received */
 	size_t bond_at;		/* where its bond array ends, 0: none */
 	bool open;		/* a process is being received */
 	bool has_pid;
@@ -145,24 +144,21 @@ struct pstream {
 	bool rerun;
 };
 
-/* Write out what is ready: @all, or only once it makes a block. */
-static void stream_write(struct pstream *s, bool all)
-{
-	if (s->out.len && (all || s->out.len >= 32768)) {
-		fwrite(s->out.p, 1, s->out.len, stdout);
-		s->out.len = 0;
-	}
-}
-
+/*
+ * The process being received is complete: print it. Until then it is held
+ * (a rerun drops it, an error leaves it unprinted, as pnl_dump() does), and
+ * what is printed goes through stdio, so an error comes after it.
+ */
 static void stream_flush(struct pstream *s)
 {
 	if (!s->open)
 		return;
 	s->last_pid = s->has_pid ? s->pid : 0;
-	if (s->l->ctx->json && !s->cur.oom)
-		out_list_item_buf(s->l, &s->out, s->cur.p, s->cur.len);
+	if (s->l->ctx->json)
+		out_list_item_text(s->l, s->cur.p, s->cur.len);
+	else
+		fwrite(s->cur.p, 1, s->cur.len, stdout);
 	s->open = false;
-	stream_write(s, false);
 }
 
 static void sb_kw_u32(struct sbuf *b, const char *kw, size_t kwlen,
@@ -213,7 +209,7 @@ static void stream_bond_lines(struct sbuf *t, const struct pnl_scan *m)
 static int stream_text(struct pctx *ctx, struct pstream *s,
 		       const struct pnl_scan *m, bool head)
 {
-	struct sbuf *t = &s->out;
+	struct sbuf *t = &s->cur;
 
 	if (head) {
 		struct nlattr *comm = m->last[IOMMU_PASID_A_MM_COMM];
@@ -235,10 +231,7 @@ static int stream_text(struct pctx *ctx, struct pstream *s,
 		sb_putc(t, '\n');
 	}
 	stream_bond_lines(t, m);
-	if (t->oom)
-		return perr(ctx, PE_KERNEL, "out of memory");
-	stream_write(s, false);
-	return 0;
+	return t->oom ? perr(ctx, PE_KERNEL, "out of memory") : 0;
 }
 
 static int stream_msg(struct pctx *ctx, const struct pnl_scan *m, void *arg)
@@ -262,7 +255,9 @@ static int stream_msg(struct pctx *ctx, const struct pnl_scan *m, void *arg)
 		if (!ctx->json)
 			return stream_text(ctx, s, m, false);
 		pnl_json_nests(&more, AS_MM, m, IOMMU_PASID_A_MM_BOND);
-		if (more.len && s->bond_at) {
+		if (more.oom) {
+			s->cur.oom = true;
+		} else if (more.len && s->bond_at) {
 			sb_insert(&s->cur, s->bond_at, more.p, more.len);
 			s->bond_at += more.len;
 		} else if (more.len) {
@@ -273,7 +268,10 @@ static int stream_msg(struct pctx *ctx, const struct pnl_scan *m, void *arg)
 			sb_put(&arr, more.p + 1, more.len - 1);
 			s->bond_at = s->cur.len - 1 + arr.len;
 			sb_put(&arr, "]", 1);
-			sb_insert(&s->cur, s->cur.len - 1, arr.p, arr.len);
+			if (arr.oom)
+				s->cur.oom = true;
+			else
+				sb_insert(&s->cur, s->cur.len - 1, arr.p, arr.len);
 			free(arr.p);
 		}
 		free(more.p);
@@ -283,11 +281,11 @@ static int stream_msg(struct pctx *ctx, const struct pnl_scan *m, void *arg)
 	s->open = true;
 	s->has_pid = p;
 	s->pid = pid;
+	s->cur.len = 0;
 	if (!ctx->json)
 		return stream_text(ctx, s, m, true);
-	s->cur.len = 0;
 	pnl_json_text(&s->cur, AS_MM, m, IOMMU_PASID_A_MM_BOND, &s->bond_at);
-	return s->cur.oom || s->out.oom ? perr(ctx, PE_KERNEL, "out of memory") : 0;
+	return s->cur.oom ? perr(ctx, PE_KERNEL, "out of memory") : 0;
 }
 
 static int proc_show(struct pctx *ctx, struct args *a)
@@ -353,11 +351,7 @@ static int proc_show(struct pctx *ctx, struct args *a)
 		ret = pnl_dump_raw(ctx, msg, AS_MM, stream_msg, &st);
 		if (!ret)
 			stream_flush(&st);
-		if (!ret && st.out.oom)
-			ret = perr(ctx, PE_KERNEL, "out of memory");
-		stream_write(&st, true);
 		free(st.cur.p);
-		free(st.out.p);
 		out_list_end(&s.l, ret);
 		return ret;
 	}

@@ -342,6 +342,8 @@ each_build() {
 				printf '%s\n' "${built[@]}" | grep -qxF "${f%.c}.o" || continue
 			else
 				case "$f" in arch/"$c_arch"/*) ;; arch/*) continue ;; esac
+				# x86-only drivers outside the directories built
+				case "$f" in drivers/dma/idxd/*) [ "$c_arch" = x86 ] || continue ;; esac
 				others+=("${f%.c}.o")
 			fi
 			files+=("${f%.c}.o")

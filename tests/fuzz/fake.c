@@ -93,6 +93,18 @@ void fake_stderr_begin(void)
 		abort();
 }
 
+size_t fake_stderr_take(char *buf, size_t cap)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	n = pread(err_fd, buf, cap - 1, 0);
+	if (n < 0)
+		abort();
+	buf[n] = '\0';
+	return n;
+}
+
 int fake_error_lines(void)
 {
 	char buf[65536];
@@ -122,4 +134,31 @@ void fake_quiet(void)
 	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
 		abort();
 	close(fd);
+}
+
+static int out_fd = -1;
+
+void fake_stdout_begin(void)
+{
+	if (out_fd < 0) {
+		out_fd = memfd_create("stdout", 0);
+		if (out_fd < 0)
+			abort();
+	}
+	fflush(stdout);
+	if (ftruncate(out_fd, 0) || lseek(out_fd, 0, SEEK_SET) ||
+	    dup2(out_fd, STDOUT_FILENO) < 0)
+		abort();
+}
+
+size_t fake_stdout_take(char *buf, size_t cap)
+{
+	ssize_t n;
+
+	fflush(stdout);
+	n = pread(out_fd, buf, cap - 1, 0);
+	if (n < 0)
+		abort();
+	buf[n] = '\0';
+	return n;
 }

@@ -28,5 +28,10 @@ void fake_quiet(void);
  */
 void fake_stderr_begin(void);
 int fake_error_lines(void);
+/* what went to stderr since fake_stderr_begin() (at most @cap - 1 bytes) */
+size_t fake_stderr_take(char *buf, size_t cap);
+/* stdout into memory, and what was written since (at most @cap - 1 bytes) */
+void fake_stdout_begin(void);
+size_t fake_stdout_take(char *buf, size_t cap);
 
 #endif

@@ -115,6 +115,44 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		}
 		argv[argc] = NULL;
 		fake_stderr_begin();
+		if (c == 2) {
+			/*
+			 * proc show: the listing streamed from the messages
+			 * must be byte for byte what the json-c objects make,
+			 * whatever the kernel sends (reruns, errors, escapes).
+			 */
+			static char streamed[1 << 20], objects[1 << 20];
+			size_t ls, lo;
+			int ro;
+
+			fake_stdout_begin();
+			ret = run_args(&ctx, argc, argv);
+			ls = fake_stdout_take(streamed, sizeof(streamed));
+			fake_done(&ctx);
+			fake_kernel(&ctx, data + 1, size - 1);
+			ctx.json = data[0] & 0x80;
+			ctx.no_stream = true;
+			fake_stdout_begin();
+			ro = run_args(&ctx, argc, argv);
+			lo = fake_stdout_take(objects, sizeof(objects));
+			if (ro != ret || ls != lo || memcmp(streamed, objects, ls))
+				__builtin_trap();
+			/* JSON is valid UTF-8 without raw DEL or C1 controls */
+			for (size_t i = 0; ctx.json && i < ls;) {
+				unsigned int cp;
+				int k = utf8_seq((unsigned char *)streamed + i, ls - i, &cp);
+
+				if (!k || (cp >= 0x7f && cp <= 0x9f))
+					__builtin_trap();
+				i += k;
+			}
+			/* both runs said their error: two lines for one */
+			if (ret < 0 && fake_error_lines() != 2)
+				__builtin_trap();
+			fake_quiet();
+			fake_done(&ctx);
+			return 0;
+		}
 		ret = run_args(&ctx, argc, argv);
 		/*
 		 * A failure says so once; success says nothing of the kind.

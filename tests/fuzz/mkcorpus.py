@@ -154,9 +154,19 @@ bond = nla(C["IOMMU_PASID_A_MM_BOND"], s(1, "svamock") + s(2, "svamock1") +
            u32(3, 7) + u32(4, 5) + u32(5, 1) + u32(6, 1))
 mm = genl(C["IOMMU_PASID_CMD_MM_GET"], u32(C["IOMMU_PASID_A_MM_PID"], 7) +
           s(C["IOMMU_PASID_A_MM_COMM"], "a\x1b]0;x\x07") + bond, flags=NLM_F_MULTI)
-def mm_of(pid):
+def intr(m):
+    """The message flagged NLM_F_DUMP_INTR (0x10)."""
+    return m[:6] + struct.pack("<H", struct.unpack("<H", m[6:8])[0] | 0x10) + m[8:]
+
+
+def mm_of(pid, flags=0):
     return genl(C["IOMMU_PASID_CMD_MM_GET"], u32(C["IOMMU_PASID_A_MM_PID"], pid) +
-                s(C["IOMMU_PASID_A_MM_COMM"], "x") + bond)
+                s(C["IOMMU_PASID_A_MM_COMM"], "x") + bond, flags=flags)
+
+
+def mmm(pid):
+    """mm_of() as a dump sends it."""
+    return mm_of(pid, NLM_F_MULTI)
 
 
 glob = genl(C["IOMMU_PASID_CMD_GLOBAL_GET"], u32(1, 1) + u32(2, 3) + u32(3, 0))
@@ -190,6 +200,20 @@ nl = {
     "monitor": (9, dgram(genl(C["IOMMU_PASID_CMD_BIND_NTF"], u32(1, 7) + s(2, "x") + bond)) +
                 dgram(genl(C["IOMMU_PASID_CMD_DEV_GET"] + 3, b"")) +
                 dgram(msg(FAM, 0, b"\x01"))),
+    # reviewers' reproducers of the streamed proc show: a rerun printed the
+    # open process twice in text (-j too, 0x82), an error came before the
+    # listing, a name that is not UTF-8 made invalid JSON
+    "proc-dump-rerun": (2, family + dgram(mmm(7), mmm(8), intr(mmm(8))) + dgram(done()) +
+                        dgram(mmm(7), mmm(8), mmm(9)) + dgram(done())),
+    "proc-dump-rerun-json": (0x82, family + dgram(mmm(7), intr(mmm(8))) + dgram(done()) +
+                             dgram(mmm(7), mmm(8)) + dgram(done())),
+    "proc-dump-bad-after-two": (2, family + dgram(mmm(7), mmm(8),
+                                genl(C["IOMMU_PASID_CMD_MM_GET"], nla(C["IOMMU_PASID_A_MM_PASID"], b"\5\0"),
+                                     flags=NLM_F_MULTI)) + dgram(done())),
+    "proc-dump-not-utf8": (0x82, family + dgram(genl(C["IOMMU_PASID_CMD_MM_GET"],
+                           u32(C["IOMMU_PASID_A_MM_PID"], 7) +
+                           nla(C["IOMMU_PASID_A_MM_COMM"], b"\x9b\xff\xc2\x9b[2J\x7f\0") + bond,
+                           flags=NLM_F_MULTI)) + dgram(done())),
 }
 for n, (sel, data) in nl.items():
     write("nl", n, bytes([sel]) + data)

@@ -225,6 +225,9 @@ grep -q 'x\\xc2\\x9b2J\\x9b\\xff' "$tmp/err" && ok "the message escapes them (\\
 [ $rc = 1 ] && grep -q '^Error: writing the output' "$tmp/err" && ok "-h to a full disk exits 1" || nok "-h >/dev/full exits $rc"
 printf 'dev help\n' | "$P" -b - >/dev/full 2>"$tmp/err"; rc=$?
 [ $rc = 4 ] && grep -q '^Error: writing the output' "$tmp/err" && ok "a batch to a full disk exits 4" || nok "batch >/dev/full exits $rc"
+[ "$(grep -c '^Error: writing the output' "$tmp/err")" = 1 ] && [ "$(grep -c '^Error:' "$tmp/err")" = 2 ] &&
+	ok "a batch to a full disk reports the write once, then the line" ||
+	{ nok "batch >/dev/full: the write error reported more than once"; sed 's/^/# /' "$tmp/err"; }
 # (a sanitizer build maps terabytes of shadow: no address-space limit there)
 (if [ -z "${SAN:-}" ]; then ulimit -v 300000; fi; timeout 20 "$P" -b /dev/zero) >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 4 ] && grep -q 'longer than 4096 bytes' "$tmp/err" && ok "batch of /dev/zero ends at the line limit, exit 4" || nok "batch /dev/zero exits $rc"
@@ -244,6 +247,8 @@ apply_bad "a handle naming a directory" '{"format-version": 1, "dev": [{"handle"
 apply_bad "pool-min 0 (the kernel refuses it: checked before any change)" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "pool-min": 0}]}'
 apply_bad "a reservation from PASID 0" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 0, "last": 3}]}]}'
 apply_bad "a key twice (resv given twice would release the first)" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 1, "last": 3}], "resv": []}]}'
+apply_bad "a key repeated with an escape (r\\u0065sv)" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "resv": [{"first": 1, "last": 3}], "r\u0065sv": []}]}'
+apply_bad "a second dev list written with an escape" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "mode": "local"}], "d\u0065v": []}'
 apply_bad "NaN" '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0", "pool-max": NaN}]}'
 apply_bad "a raw tab in a string" "$(printf '{"format-version": 1, "dev": [{"handle": "pci/0000:00:04.0\tx"}]}')"
 apply_bad "an overlong UTF-8 NUL" "$(printf '{"format-version": 1, "dev": [{"handle": "/dev/\xc0\x80"}]}')"

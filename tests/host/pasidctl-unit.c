@@ -3,6 +3,7 @@
  * Host unit tests for pasidctl's parsers and printers, linked against
  * everything in cli/ but main(). TAP on stdout.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -581,6 +582,9 @@ static struct nl_msg *mm(int pid, const char *comm, int nbonds, bool pasid_last)
 }
 
 /* One datagram of the family's answer and then the dump, for fake.c. */
+/* The bytes of dump_input()'s family reply and ACK, before its dump. */
+static size_t dump_prologue_len;
+
 static size_t dump_input(uint8_t *out, size_t cap)
 {
 	struct nl_msg *all = nlmsg_alloc_size(65536), *m;
@@ -655,10 +659,92 @@ static size_t dump_input(uint8_t *out, size_t cap)
 		out[len] = dn & 0xff;
 		out[len + 1] = dn >> 8;
 		len += 2 + dn;
+		if (step == 1)
+			dump_prologue_len = len;
 		if (len > cap)
 			abort();
 	}
 	nlmsg_free(all);
+	return len;
+}
+
+/* Append a datagram of @k messages (freed), then NLMSG_DONE if @done. */
+static void put_dgram(uint8_t *out, size_t *len, struct nl_msg **ms, int k,
+		      bool done)
+{
+	struct nlmsghdr d = { .nlmsg_len = 20, .nlmsg_type = NLMSG_DONE,
+			      .nlmsg_flags = NLM_F_MULTI };
+	size_t off = 0;
+
+	for (int i = 0; i < k; i++) {
+		struct nlmsghdr *h = nlmsg_hdr(ms[i]);
+
+		memcpy(out + *len + 2 + off, h, h->nlmsg_len);
+		off += NLMSG_ALIGN(h->nlmsg_len);
+		nlmsg_free(ms[i]);
+	}
+	if (done) {
+		memset(out + *len + 2 + off, 0, 20);
+		memcpy(out + *len + 2 + off, &d, sizeof(d));
+		off += 20;
+	}
+	out[*len] = off & 0xff;
+	out[*len + 1] = off >> 8;
+	*len += 2 + off;
+}
+
+static struct nl_msg *flagged(struct nl_msg *m, int flags)
+{
+	nlmsg_hdr(m)->nlmsg_flags |= flags;
+	return m;
+}
+
+/*
+ * A dump interrupted twice (NLM_F_DUMP_INTR), as the kernel sends one
+ * whose objects change: the first run breaks off inside process 8, the
+ * second after it, the third is whole. Every process must print once.
+ */
+static size_t dump_rerun(uint8_t *out, size_t cap)
+{
+	size_t len = dump_input(out, cap);
+	struct nl_msg *ms[4];
+
+	/* dump_input()'s own dump is the first part: drop it */
+	len = dump_prologue_len;
+	ms[0] = mm(7, "seven", 2, false);
+	ms[1] = mm(8, "eight", 1, false);
+	ms[2] = flagged(mm(8, NULL, 1, false), NLM_F_DUMP_INTR);
+	put_dgram(out, &len, ms, 3, true);
+	ms[0] = mm(7, "seven", 2, false);
+	ms[1] = mm(8, "eight", 2, false);
+	ms[2] = flagged(mm(9, "nine", 1, false), NLM_F_DUMP_INTR);
+	put_dgram(out, &len, ms, 3, true);
+	ms[0] = mm(7, "seven", 2, false);
+	ms[1] = mm(8, "eight", 2, false);
+	ms[2] = mm(9, "nine", 1, false);
+	ms[3] = mm(10, "ten", 1, false);
+	put_dgram(out, &len, ms, 4, true);
+	if (len > cap)
+		abort();
+	return len;
+}
+
+/* A dump that breaks off on a malformed message after two processes. */
+static size_t dump_bad(uint8_t *out, size_t cap)
+{
+	struct nl_msg *ms[4];
+	size_t len;
+
+	dump_input(out, cap);
+	len = dump_prologue_len;
+	ms[0] = mm(7, "seven", 2, false);
+	ms[1] = mm(8, "eight", 1, false);
+	ms[2] = mm(9, "nine", 1, false);
+	/* a 2-byte pasid: the reply is malformed */
+	ms[3] = nlmsg_alloc();
+	genlmsg_put(ms[3], 0, 0, 0x20, 0, NLM_F_MULTI, IOMMU_PASID_CMD_MM_GET, 1);
+	nla_put_u16(ms[3], IOMMU_PASID_A_MM_PASID, 5);
+	put_dgram(out, &len, ms, 4, true);
 	return len;
 }
 
@@ -685,28 +771,167 @@ static void run_proc_show(void *arg)
  * the text printers make of the merged objects: escapes, a process split
  * over messages (with its bonds not last), no bonds at first, no pid.
  */
-static void test_stream(void)
+/* Both fds 1 and 2 into one buffer, as a terminal shows them. */
+static char *capture_both(void (*fn)(void *), void *arg)
+{
+	static char buf[65536];
+	FILE *tmp = tmpfile();
+	int o = dup(1), e = dup(2);
+	size_t len;
+
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fileno(tmp), 1);
+	dup2(fileno(tmp), 2);
+	fn(arg);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(o, 1);
+	dup2(e, 2);
+	close(o);
+	close(e);
+	rewind(tmp);
+	len = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[len] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+/* Valid UTF-8 without DEL or C1 controls, raw or encoded? */
+static bool utf8_clean(const char *s)
+{
+	const unsigned char *c = (const unsigned char *)s;
+	size_t left = strlen(s);
+
+	while (left) {
+		unsigned int cp;
+		int k = utf8_seq(c, left, &cp);
+
+		if (!k || (cp >= 0x7f && cp <= 0x9f))
+			return false;
+		c += k;
+		left -= k;
+	}
+	return true;
+}
+
+static void compare_paths(const char *what, char *(*cap)(void (*)(void *), void *),
+			  const char *must)
 {
 	static char a[65536];
 	char *b;
 
-	stream_len = dump_input(stream_in, sizeof(stream_in));
 	for (int json = 0; json < 2; json++) {
 		stream_json = json;
 		stream_nostream = true;
-		snprintf(a, sizeof(a), "%s", capture(run_proc_show, NULL));
+		snprintf(a, sizeof(a), "%s", cap(run_proc_show, NULL));
 		stream_nostream = false;
-		b = capture(run_proc_show, NULL);
-		ok(!strcmp(a, b) && !strstr(a, "FAILED") && strlen(a) > 100,
-		   "proc show %s: streamed output is the json-c path's, byte for byte",
-		   json ? "-j" : "(text)");
-		if (getenv("SHOW_STREAM") || strcmp(a, b))
+		b = cap(run_proc_show, NULL);
+		ok(!strcmp(a, b) && strstr(a, must) && strlen(a) > 30,
+		   "proc show %s, %s: streamed output is the json-c path's, byte for byte",
+		   json ? "-j" : "(text)", what);
+		if (getenv("SHOW_STREAM") || strcmp(a, b) || !strstr(a, must))
 			printf("# json-c:   %s\n# streamed: %s\n", a, b);
+		if (json)
+			ok(utf8_clean(b), "proc show -j, %s: valid UTF-8, no raw DEL or C1", what);
 	}
+}
+
+static int count_of(const char *s, const char *what)
+{
+	int found = 0;
+
+	for (; (s = strstr(s, what)); s++)
+		found++;
+	return found;
+}
+
+/*
+ * The listing printed as messages come is byte for byte what json-c and
+ * the text printers make of the merged objects: escapes, a process split
+ * over messages (with its bonds not last), no bonds at first, no pid; a
+ * dump run again after NLM_F_DUMP_INTR prints each process once; an error
+ * comes where the json-c path puts it.
+ */
+static void test_stream(void)
+{
+	stream_len = dump_input(stream_in, sizeof(stream_in));
+	compare_paths("a dump with escapes and split processes", capture, "svamock");
+	stream_len = dump_rerun(stream_in, sizeof(stream_in));
+	compare_paths("a dump run three times", capture, "ten");
+	stream_json = false;
+	ok(count_of(capture(run_proc_show, NULL), "pid 8 ") == 1,
+	   "proc show (text), a dump run three times: process 8 printed once");
+	stream_len = dump_bad(stream_in, sizeof(stream_in));
+	compare_paths("a malformed message after two processes, stdout and stderr",
+		      capture_both, "Error: a malformed reply");
+}
+
+static int saved_stderr;
+
+/* An NLMSG_ERROR datagram: @error, and @msg as the extended ACK's message. */
+static size_t put_err(uint8_t *out, size_t len, int error, const char *msg)
+{
+	uint32_t b[64] = { 0 };
+	struct nlmsghdr *h = (struct nlmsghdr *)b;
+	struct nlmsgerr *e = NLMSG_DATA(h);
+	size_t sz = NLMSG_HDRLEN + sizeof(*e);
+
+	h->nlmsg_type = NLMSG_ERROR;
+	e->error = error;
+	e->msg.nlmsg_len = 16;
+	e->msg.nlmsg_type = 0x20;
+	if (msg) {
+		struct nlattr *a = (struct nlattr *)((char *)b + sz);
+
+		h->nlmsg_flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
+		a->nla_type = NLMSGERR_ATTR_MSG;
+		a->nla_len = NLA_HDRLEN + strlen(msg) + 1;
+		memcpy(a + 1, msg, strlen(msg) + 1);
+		sz += NLA_ALIGN(a->nla_len);
+	}
+	h->nlmsg_len = sz;
+	out[len] = sz & 0xff;
+	out[len + 1] = sz >> 8;
+	memcpy(out + len + 2, b, sz);
+	return len + 2 + sz;
+}
+
+/*
+ * dev reserve of two ranges: the second refused, and the undo of the first
+ * refused too. The refusal and the failed undo are one line each, the
+ * second naming the range and the kernel's reason.
+ */
+static void test_reserve_undo(void)
+{
+	char *argv[] = { "dev", "reserve", "svamock/svamock1", "range", "1-3,5-7", NULL };
+	static char err[4096];
+	struct pctx ctx;
+	size_t len;
+	int ret;
+
+	dump_input(stream_in, sizeof(stream_in));
+	len = dump_prologue_len;
+	len = put_err(stream_in, len, 0, NULL);
+	len = put_err(stream_in, len, -EBUSY, "PASID 5 is in use");
+	len = put_err(stream_in, len, -EINVAL, "no such reservation");
+	fake_kernel(&ctx, stream_in, len);
+	fake_stderr_begin();
+	ret = run_args(&ctx, 5, argv);
+	fake_stderr_take(err, sizeof(err));
+	fake_done(&ctx);
+	dup2(saved_stderr, 2);
+	ok(ret < 0 && fake_error_lines() == 2 &&
+	   strstr(err, "Error: PASID 5 is in use") &&
+	   strstr(err, "Error: could not undo the reservation 1-3: no such reservation"),
+	   "dev reserve: a refused range and a refused undo are two lines, the undo's with its reason");
+	if (fake_error_lines() != 2)
+		printf("# stderr: %s\n", err);
 }
 
 int main(void)
 {
+	saved_stderr = dup(2);
 	printf("TAP version 13\n");
 	test_u32();
 	test_range();
@@ -719,6 +944,7 @@ int main(void)
 	test_scan_verdicts();
 	test_resolve();
 	test_stream();
+	test_reserve_undo();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }
