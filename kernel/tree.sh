@@ -7,7 +7,10 @@
 #   kernel/tree.sh config   tinyconfig + kernel/config/*.config, checked
 #   kernel/tree.sh build    tree + config + bzImage + modules (incremental)
 #   kernel/tree.sh export   turn the tree's commits on top of "base" back
-#                           into kernel/patches/ (git format-patch)
+#                           into kernel/patches/ (git format-patch), with
+#                           0000-cover-letter.patch made of
+#                           kernel/cover-letter.txt, the shortlog and the
+#                           diffstat
 #   kernel/tree.sh each     build every patch of the series on its own, for
 #                           three configurations (see do_each), in a worktree
 #                           (build/each), failing on any error, on any W=1
@@ -461,6 +464,24 @@ do_export() {
 	(cd "$tmp" && ls -1 -- *.patch 2>/dev/null) > "$patches/series" || true
 	mv "$tmp"/*.patch "$patches"/ 2>/dev/null || true
 	rmdir "$tmp"
+	# The cover letter: kernel/cover-letter.txt, then the series'
+	# shortlog and diffstat as they are now (not in series: nothing to
+	# apply).
+	if [ -f "$top/kernel/cover-letter.txt" ]; then
+		local n subject
+		n=$(wc -l < "$patches/series")
+		subject=$(sed -n 's/^Subject: //p' "$top/kernel/cover-letter.txt" | head -n 1)
+		{
+			echo "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
+			echo "From: $(tgit log -1 --format='%an <%ae>' HEAD)"
+			echo "Subject: [PATCH 00/$n] $subject"
+			echo
+			sed '1{/^Subject: /d}' "$top/kernel/cover-letter.txt" | sed '1{/^$/d}'
+			echo
+			tgit shortlog base..HEAD
+			tgit diff --stat=72 base..HEAD
+		} > "$patches/0000-cover-letter.patch"
+	fi
 	printf '%s\n%s\n' "$(series_stamp)" "$(tgit rev-parse HEAD)" > "$stampfile"
 	echo "  EXPORT  $(wc -l < "$patches/series") patches to kernel/patches"
 }

@@ -11,7 +11,8 @@
 #                     series' files that 6.12 does not give; every function
 #                     and type the driver-api page pulls in is documented;
 #                     every attribute, operation and definition of the spec
-#                     has a doc
+#                     has a doc; every function named in a commit message
+#                     or the cover letter exists
 #   pasidctl-unit.tap pasidctl's parsers and printers
 #   pasidctl-cli.tap  the pasidctl binary without the family
 set -uo pipefail
@@ -144,6 +145,19 @@ PY
 		echo "ok $n every attribute, operation and definition of the spec has a doc"
 	else
 		echo "not ok $n the spec leaves undocumented: $undoc"
+	fi
+	# every function a commit message or the cover letter names exists
+	n=$((n + 1))
+	gone=$( { git -C "$tree" log --format=%B base..HEAD
+		  cat "$top/kernel/cover-letter.txt"; } |
+		grep -oE '\b[a-z_][a-z0-9_]{3,}\(\)' | sort -u | tr -d '()' |
+		while read -r f; do
+			git -C "$tree" grep -qE "\b$f\b" HEAD -- '*.c' '*.h' '*.py' || echo "$f"
+		done | tr '\n' ' ')
+	if [ -z "$gone" ]; then
+		echo "ok $n every function named in a commit message or the cover letter exists"
+	else
+		echo "not ok $n commit messages or the cover letter name functions that do not exist: $gone"
 	fi
 	echo "1..$n"
 	rm -rf "$tmp"
