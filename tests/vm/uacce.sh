@@ -30,7 +30,12 @@ fds = {}
 for line in sys.stdin:
     op, path = line.split()
     try:
-        if op == "open":
+        if op == "comm":
+            # any process may name itself: here bytes no terminal should get
+            with open("/proc/self/comm", "wb") as f:
+                f.write(bytes.fromhex(path))
+            print("named", flush=True)
+        elif op == "open":
             fds.setdefault(path, []).append(os.open(path, os.O_RDWR))
             print("open", flush=True)
         else:
@@ -175,8 +180,21 @@ check "releases the queue's bond" [ -z "$(bonds "$HPID_f")" ]
 check "closing the queue afterwards is fine" [ "$(say f close "$N2")" = closed ]
 check "its node is gone" test ! -e "$N2"
 
+# --- a process named with controls and bytes that are not UTF-8
+holder g
+say g comm 9bffc29b5b324a1b5d303b78077f >/dev/null
+check "a hostile name opens a queue" [ "$(say g open "$N1")" = open ]
+check "pasidctl -j proc show: valid UTF-8 JSON, name escaped" sh -c \
+	"'$P' -j proc show $HPID_g | /usr/bin/python3 -c 'import json, sys; d = json.loads(sys.stdin.buffer.read().decode(\"utf-8\")); sys.exit(d[\"proc\"][0][\"comm\"] != \"\\ufffd\\ufffd\\u009b[2J\\x1b]0;x\\x07\\x7f\")'"
+check "pasidctl -j proc show (streamed): the same" sh -c \
+	"'$P' -j proc show | /usr/bin/python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))'"
+check "pasidctl proc show: no raw control byte in the text" sh -c \
+	"'$P' proc show $HPID_g | LC_ALL=C grep -q 'comm \\\\x9b\\\\xff\\\\xc2\\\\x9b\\[2J\\\\x1b\\]0;x\\\\x07\\\\x7f' &&
+	 ! '$P' proc show | LC_ALL=C grep -q \"\$(printf '[\\001-\\010\\013-\\037\\177\\200-\\237]')\""
+say g close "$N1" >/dev/null
+
 # --- the end
-for h in a b c d e f; do
+for h in a b c d e f g; do
 	eval "fd=\$HFD_$h"
 	exec {fd}>&-
 done
