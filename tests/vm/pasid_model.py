@@ -268,9 +268,12 @@ step_no = 0
 log = []
 
 
+LOG_LINES = int(os.environ.get("PASID_MODEL_LOG", "40"))
+
+
 def note(s):
     log.append(f"{step_no}: {s}")
-    if len(log) > 40:
+    if len(log) > LOG_LINES:
         del log[0]
 
 
@@ -599,14 +602,24 @@ def dev_set(d):
             exp = errno.EINVAL
         elif hi >= model.group_width(d.group):
             exp = errno.ERANGE
-        elif any(b.dev == d.id and b.local and not lo <= b.pasid <= hi
+        elif any(b.dev == d.id and b.local and
+                 d.pool[0] <= b.pasid <= d.pool[1] and not lo <= b.pasid <= hi
                  for b in model.bonds):
+            # What the pool allocated stays in it; a local bond handed over
+            # from a group-mate may lie outside the pool, and does not hold
+            # it back.
             exp = errno.EBUSY
     got = nl_errno(ynl.do, "dev-set", req)
     count(f"dev-set:{errno.errorcode.get(got, 'ok')}")
     note(f"dev-set svamock{d.id} {req}: expect {exp} got {got}")
     if got != exp:
-        raise ModelError(f"dev-set: errno {got}, model says {exp}")
+        why = [f"pid {b.pid} pasid {b.pasid}" for b in model.bonds
+               if b.dev == d.id and b.local and pool and
+               not pool[0] <= b.pasid <= pool[1]]
+        why.append(f"pool {d.pool[0]}-{d.pool[1]}")
+        raise ModelError(f"dev-set: errno {got}, model says {exp}" +
+                         (f" (local bonds made on it outside the pool: {', '.join(why)})"
+                          if why else ""))
     if not got:
         if pool:
             d.pool = pool
