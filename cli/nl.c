@@ -173,50 +173,17 @@ static const struct aset *nest_set(const struct aset *set, int t)
 
 /*
  * One walk of the attributes at @head, in place of nla_validate() and a
- * walk per value: each attribute is checked against @set's policy as
- * nla_validate() checks it (the fuzzer of kernel messages holds the two to
- * the same verdict on every input), nests at every depth, and no bytes may
- * be left that make no attribute (libnl would skip them). With @s, it also
- * records where each known attribute first appears and its last value.
- * False if anything is malformed. Attributes pasidctl does not know (a
- * newer kernel) pass unchecked and unrecorded.
+ * walk per value: with @check, each attribute is checked against @set's
+ * policy as nla_validate() checks it (the fuzzer of kernel messages holds
+ * the two to the same verdict on every input), nests at every depth, and
+ * no bytes may be left that make no attribute (libnl would skip them);
+ * without, the attributes are ones a checked walk has passed. With @s, it
+ * also records where each known attribute first appears and its last
+ * value. False if anything is malformed. Attributes pasidctl does not know
+ * (a newer kernel) pass unchecked and unrecorded.
  */
-static bool scan(const struct aset *set, struct nlattr *head, int len,
-		 struct pnl_scan *s);
-
-/*
- * Record a nest that scan() has already checked, as scan() would, without
- * checking it again.
- */
-static void record(const struct aset *set, struct nlattr *head, int len,
-		   struct pnl_scan *s)
-{
-	struct nlattr *nla;
-	int rem;
-
-	memset(s->first, 0, sizeof(s->first[0]) * (set->max + 1));
-	s->n = 0;
-	s->len = len;
-	s->end = (char *)head + len;
-	pa_for_each(nla, head, len, rem) {
-		int t = pa_type(nla);
-
-		if (t <= 0 || t > set->max || !set->a[t].name)
-			continue;
-		if (!s->first[t]) {
-			s->first[t] = nla;
-			s->order[s->n++] = t;
-		}
-		s->last[t] = nla;
-	}
-	/* last[] of what is absent: NULL, as scan() leaves it */
-	for (int t = 0; t <= set->max; t++)
-		if (!s->first[t])
-			s->last[t] = NULL;
-}
-
-static bool scan(const struct aset *set, struct nlattr *head, int len,
-		 struct pnl_scan *s)
+static bool walk(const struct aset *set, struct nlattr *head, int len,
+		 struct pnl_scan *s, bool check)
 {
 	const struct nla_policy *pol = policy_of(set);
 	struct nlattr *nla;
@@ -234,27 +201,39 @@ static bool scan(const struct aset *set, struct nlattr *head, int len,
 	pa_for_each(nla, head, len, rem) {
 		int t = pa_type(nla);
 		int alen = pa_len(nla);
+		const struct nla_policy *p;
 
-		if (t > 0 && t <= set->max && pol[t].type != NLA_UNSPEC) {
-			const struct nla_policy *p = &pol[t];
-
-			if (alen < p->minlen || (p->maxlen && alen > p->maxlen))
-				return false;
-			if (p->type == NLA_STRING &&
-			    (!alen || pa_str(nla)[alen - 1]))
-				return false;
-			if (p->type == NLA_NESTED &&
-			    !scan(nest_set(set, t), pa_data(nla), alen, NULL))
-				return false;
-			if (s && !s->first[t]) {
-				s->first[t] = nla;
-				s->order[s->n++] = t;
-			}
-			if (s)
-				s->last[t] = nla;
+		if (t <= 0 || t > set->max || pol[t].type == NLA_UNSPEC)
+			continue;
+		p = &pol[t];
+		if (check &&
+		    ((alen < p->minlen || (p->maxlen && alen > p->maxlen)) ||
+		     (p->type == NLA_STRING && (!alen || pa_str(nla)[alen - 1])) ||
+		     (p->type == NLA_NESTED &&
+		      !walk(nest_set(set, t), pa_data(nla), alen, NULL, true))))
+			return false;
+		if (s && !s->first[t]) {
+			s->first[t] = nla;
+			s->order[s->n++] = t;
 		}
+		if (s)
+			s->last[t] = nla;
 	}
-	return rem <= 0;
+	return !check || rem <= 0;
+}
+
+/* A checked walk: see walk(). */
+static bool scan(const struct aset *set, struct nlattr *head, int len,
+		 struct pnl_scan *s)
+{
+	return walk(set, head, len, s, true);
+}
+
+/* Record a nest that scan() has already checked, without checking it again. */
+static void record(const struct aset *set, struct nlattr *head, int len,
+		   struct pnl_scan *s)
+{
+	walk(set, head, len, s, false);
 }
 
 /* Are the attributes at @head valid for @set, at every depth? */

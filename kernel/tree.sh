@@ -478,7 +478,7 @@ do_export() {
 			echo
 			sed '1{/^Subject: /d}' "$top/kernel/cover-letter.txt" | sed '1{/^$/d}'
 			echo
-			tgit shortlog base..HEAD
+			tgit shortlog -w72,2,4 base..HEAD
 			tgit diff --stat=72 base..HEAD
 		} > "$patches/0000-cover-letter.patch"
 	fi

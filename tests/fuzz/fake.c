@@ -78,44 +78,60 @@ void fake_done(struct pctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 }
 
-static int err_fd = -1;
-
-void fake_stderr_begin(void)
+/* A memory file in place of stream @f (fd @to), emptied; kept in *@fd. */
+static void mem_begin(FILE *f, int to, int *fd, const char *name)
 {
-	if (err_fd < 0) {
-		err_fd = memfd_create("stderr", 0);
-		if (err_fd < 0)
+	if (*fd < 0) {
+		*fd = memfd_create(name, 0);
+		if (*fd < 0)
 			abort();
 	}
-	fflush(stderr);
-	if (ftruncate(err_fd, 0) || lseek(err_fd, 0, SEEK_SET) ||
-	    dup2(err_fd, STDERR_FILENO) < 0)
+	fflush(f);
+	if (ftruncate(*fd, 0) || lseek(*fd, 0, SEEK_SET) || dup2(*fd, to) < 0)
 		abort();
 }
 
-size_t fake_stderr_take(char *buf, size_t cap)
+/* What went to @f since mem_begin(), at most @cap - 1 bytes. */
+static size_t mem_take(FILE *f, int fd, char *buf, size_t cap)
 {
 	ssize_t n;
 
-	fflush(stderr);
-	n = pread(err_fd, buf, cap - 1, 0);
+	fflush(f);
+	n = pread(fd, buf, cap - 1, 0);
 	if (n < 0)
 		abort();
 	buf[n] = '\0';
 	return n;
 }
 
+static int err_fd = -1, out_fd = -1;
+
+void fake_stderr_begin(void)
+{
+	mem_begin(stderr, STDERR_FILENO, &err_fd, "stderr");
+}
+
+size_t fake_stderr_take(char *buf, size_t cap)
+{
+	return mem_take(stderr, err_fd, buf, cap);
+}
+
+void fake_stdout_begin(void)
+{
+	mem_begin(stdout, STDOUT_FILENO, &out_fd, "stdout");
+}
+
+size_t fake_stdout_take(char *buf, size_t cap)
+{
+	return mem_take(stdout, out_fd, buf, cap);
+}
+
 int fake_error_lines(void)
 {
 	char buf[65536];
-	ssize_t n;
 	int count = 0;
 
-	fflush(stderr);
-	n = pread(err_fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0)
-		abort();
-	buf[n] = '\0';
+	mem_take(stderr, err_fd, buf, sizeof(buf));
 	for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		count += !strncmp(p, "Error: ", 7);
 	/* FUZZ_SHOW_STDERR=1: show it, to see why a run failed */
@@ -134,31 +150,4 @@ void fake_quiet(void)
 	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
 		abort();
 	close(fd);
-}
-
-static int out_fd = -1;
-
-void fake_stdout_begin(void)
-{
-	if (out_fd < 0) {
-		out_fd = memfd_create("stdout", 0);
-		if (out_fd < 0)
-			abort();
-	}
-	fflush(stdout);
-	if (ftruncate(out_fd, 0) || lseek(out_fd, 0, SEEK_SET) ||
-	    dup2(out_fd, STDOUT_FILENO) < 0)
-		abort();
-}
-
-size_t fake_stdout_take(char *buf, size_t cap)
-{
-	ssize_t n;
-
-	fflush(stdout);
-	n = pread(out_fd, buf, cap - 1, 0);
-	if (n < 0)
-		abort();
-	buf[n] = '\0';
-	return n;
 }

@@ -37,25 +37,44 @@ static void ok(int cond, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* Run @fn with stdout captured; returns the text (static buffer). */
-static char *capture(void (*fn)(void *), void *arg)
+/*
+ * Run @fn with stdout, and with @err stderr too (as a terminal shows
+ * them), captured; returns the text (static buffer).
+ */
+static char *capture_fds(void (*fn)(void *), void *arg, bool err)
 {
 	static char buf[65536];
 	FILE *tmp = tmpfile();
-	int saved = dup(1);
+	int o = dup(1), e = dup(2);
 	size_t len;
 
 	fflush(stdout);
+	fflush(stderr);
 	dup2(fileno(tmp), 1);
+	if (err)
+		dup2(fileno(tmp), 2);
 	fn(arg);
 	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
+	fflush(stderr);
+	dup2(o, 1);
+	dup2(e, 2);
+	close(o);
+	close(e);
 	rewind(tmp);
 	len = fread(buf, 1, sizeof(buf) - 1, tmp);
 	buf[len] = '\0';
 	fclose(tmp);
 	return buf;
+}
+
+static char *capture(void (*fn)(void *), void *arg)
+{
+	return capture_fds(fn, arg, false);
+}
+
+static char *capture_both(void (*fn)(void *), void *arg)
+{
+	return capture_fds(fn, arg, true);
 }
 
 static void test_u32(void)
@@ -771,32 +790,6 @@ static void run_proc_show(void *arg)
  * the text printers make of the merged objects: escapes, a process split
  * over messages (with its bonds not last), no bonds at first, no pid.
  */
-/* Both fds 1 and 2 into one buffer, as a terminal shows them. */
-static char *capture_both(void (*fn)(void *), void *arg)
-{
-	static char buf[65536];
-	FILE *tmp = tmpfile();
-	int o = dup(1), e = dup(2);
-	size_t len;
-
-	fflush(stdout);
-	fflush(stderr);
-	dup2(fileno(tmp), 1);
-	dup2(fileno(tmp), 2);
-	fn(arg);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(o, 1);
-	dup2(e, 2);
-	close(o);
-	close(e);
-	rewind(tmp);
-	len = fread(buf, 1, sizeof(buf) - 1, tmp);
-	buf[len] = '\0';
-	fclose(tmp);
-	return buf;
-}
-
 /* Valid UTF-8 without DEL or C1 controls, raw or encoded? */
 static bool utf8_clean(const char *s)
 {
