@@ -11,6 +11,10 @@
 #                           0000-cover-letter.patch made of
 #                           kernel/cover-letter.txt, the shortlog and the
 #                           diffstat
+#   kernel/tree.sh bench [TARGET...]
+#                           build the two kernels of make bench: the series
+#                           and the baseline it is measured against (see
+#                           do_bench); default targets: bzImage modules
 #   kernel/tree.sh each     build every patch of the series on its own, for
 #                           three configurations (see do_each), in a worktree
 #                           (build/each), failing on any error, on any W=1
@@ -450,6 +454,86 @@ do_each() {
 		case " $each_configs " in *" x86 "*) echo ", sparse clean" ;; esac) ($dt)"
 }
 
+# "bench": the two kernels make bench compares, both with the test kernel's
+# configuration less its debugging (kernel/config/bench.fragment):
+#   - the series, objects in build/kobj-bench, build/bzImage-bench;
+#   - the baseline: 6.12 plus the series up to and including the mock's
+#     selftests (the test-only SVA exemption, the mock IOMMU and its tests:
+#     what it takes to bind SVA at all without an IOMMU), nothing else; a
+#     worktree build/baseline of build/linux, objects in build/kobj-baseline,
+#     build/bzImage-baseline. The lines of the fragments for symbols the
+#     baseline does not define (the family's) are dropped, each named.
+# Every other line of the fragments is checked as for the test kernel.
+# Arguments: make targets (default bzImage modules).
+
+# bench_frags SRC DIR: the fragments for a bench kernel of the tree SRC,
+# into DIR: the test kernel's without the lines bench.fragment overrides or
+# SRC's Kconfig does not define, then bench.fragment.
+bench_frags() {
+	local src=$1 dir=$2 f line sym over=$top/kernel/config/bench.fragment
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	find "$src" -name 'Kconfig*' -not -path '*/.git/*' -print0 |
+		xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
+		awk '{ print "CONFIG_" $2 }' | sort -u > "$dir/symbols"
+	for f in "${fragments[@]}"; do
+		while IFS= read -r line; do
+			sym=
+			case "$line" in
+			CONFIG_*=*) sym=${line%%=*} ;;
+			"# CONFIG_"*" is not set") sym=${line#\# }; sym=${sym%% *} ;;
+			esac
+			if [ -n "$sym" ] && ! grep -qxF "$sym" "$dir/symbols"; then
+				echo "  CONFIG  ${3:-bench}: $sym: not in this tree, dropped" >&2
+				continue
+			fi
+			[ -z "$sym" ] || ! grep -qE "^(# )?$sym[= ]" "$over" || continue
+			printf '%s\n' "$line"
+		done < "$f" > "$dir/${f##*/}"
+	done
+	cp "$over" "$dir/"
+	rm "$dir/symbols"
+}
+
+# bench_kernel SRC OBJ NAME TARGET...: configure and build a bench kernel.
+bench_kernel() {
+	local src=$1 bobj=$2 name=$3 tmp=$build/frags-$3 stamp
+	shift 3
+	bench_frags "$src" "$tmp" "$name"
+	stamp=$( (cat "$tmp"/*; git -C "$src" rev-parse HEAD) | sha256sum | cut -d' ' -f1)
+	if [ ! -f "$bobj/.config" ] || [ "$(cat "$bobj/.pasid-config" 2>/dev/null)" != "$stamp" ]; then
+		echo "  CONFIG  ${bobj##*/}: tinyconfig + the test kernel's fragments + bench.fragment"
+		kargs=()
+		gen_config "$src" "$build/kconfig-$name.tmp" tinyconfig "$tmp"/*
+		mkdir -p "$bobj"
+		cmp -s "$build/kconfig-$name.tmp/.config" "$bobj/.config" ||
+			cp "$build/kconfig-$name.tmp/.config" "$bobj/.config"
+		echo "$stamp" > "$bobj/.pasid-config"
+		rm -rf "$build/kconfig-$name.tmp"
+	fi
+	rm -rf "$tmp"
+	echo "  MAKE    ${bobj##*/} ($(git -C "$src" log -1 --format='%h %s')): $* (-j$jobs, CC=$cc)"
+	make -s -C "$src" O="$bobj" CC="$cc" -j"$jobs" "$@"
+}
+
+do_bench() {
+	do_tree
+	setup_cc
+	local wt=$build/baseline c
+	c=$(tgit log --reverse --format=%H --diff-filter=A base..HEAD -- \
+		tools/testing/selftests/iommu/iommu_sva_mock.c | head -n 1)
+	[ -n "$c" ] || die "no patch of the series adds tools/testing/selftests/iommu/iommu_sva_mock.c"
+	[ -d "$wt" ] || tgit worktree add -q --detach "$wt" "$c"
+	[ "$(git -C "$wt" rev-parse HEAD)" = "$c" ] || git -C "$wt" checkout -q --detach "$c"
+	[ $# != 0 ] || set -- bzImage modules
+	bench_kernel "$tree" "$build/kobj-bench" bench "$@"
+	bench_kernel "$wt" "$build/kobj-baseline" baseline "$@"
+	[ ! -f "$build/kobj-bench/arch/x86/boot/bzImage" ] ||
+		ln -sf kobj-bench/arch/x86/boot/bzImage "$build/bzImage-bench"
+	[ ! -f "$build/kobj-baseline/arch/x86/boot/bzImage" ] ||
+		ln -sf kobj-baseline/arch/x86/boot/bzImage "$build/bzImage-baseline"
+}
+
 do_export() {
 	[ -d "$tree/.git" ] || die "no tree at $tree; run 'make kernel' first"
 	if [ -n "$(tgit status --porcelain --untracked-files=no)" ]; then
@@ -492,5 +576,6 @@ config) do_tree; do_config ;;
 build) do_build ;;
 export) do_export ;;
 each) do_each ;;
-*) die "usage: $0 {tree|config|build|export|each}" ;;
+bench) shift; do_bench "$@" ;;
+*) die "usage: $0 {tree|config|build|export|each|bench [TARGET...]}" ;;
 esac

@@ -43,7 +43,7 @@ vm_run vm-run-kasan "$build/bzImage-kasan" -kasan
 
 echo "== results"
 exec python3 "$top/tests/summarize.py" \
-	--expect checkpatch --expect sva-refusal --expect vm-run \
+	--expect checkpatch --expect sva-refusal --expect gp-fixup --expect vm-run \
 	--expect vm-steps --expect ksft-iommu_sva_mock \
 	--expect kunit-iommu-sva-mock --expect pasid-model --expect nl-iommu-pasid --expect ynl-cli \
 	--expect vm-run-kasan --expect vm-steps-kasan --expect ksft-iommu_sva_mock-kasan \

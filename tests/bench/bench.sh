@@ -1,33 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The benchmark ("make bench"), run inside the test VM. Prints figures, never
+# The CLI's part of the benchmark ("make bench", tests/bench/run.sh), run
+# inside the VM booted with the series' bench kernel. Prints figures, never
 # passes or fails on them; compare the ratios, which come from one run on
-# one (shared, noisy, emulated) machine.
-#   1. bind+unbind cost, global PASID vs device-local PASID
+# one (shared, noisy, emulated) machine. "FIG KEY VALUE" lines feed the
+# table tests/bench/run.sh prints.
+# (Bind costs are tests/bench/kcost.sh's, on both kernels.)
 #   2. a dump of N tuples through pasidctl -j, pasidctl (text), a bare libnl
 #      receive loop and the kernel's cli.py: wall time and peak memory, at
 #      1,000 and at 100,000 tuples (memory should stay flat: streaming)
+#      and the kernel's time for an mm-get and a dev-get dump (nl-kcost)
+#   2b. the kernel's time for a dev-get do on a device with 1,000 and with
+#      10,000 bonds
 #   3. pasidctl's own cost per tuple, without the kernel (bench/cli-dump)
 B=${1:?usage: bench.sh BUILD_DIR}
 K=$B/linux
 S=/sys/bus/svamock
 T=$(mktemp -d)
-insmod "$B/kobj/drivers/iommu/iommu-sva-mock.ko"
-
-echo "== 1. bind+unbind, mean of 2000 cycles, three rounds interleaved"
-echo "1 20" > $S/new_device
-echo "2 20" > $S/new_device
-echo local > $S/devices/svamock2/pasid_mode
-for r in 1 2 3; do
-	g=$("$B/bench/bind-bench" 1 2000)
-	l=$("$B/bench/bind-bench" 2 2000)
-	gn=${g#bind+unbind-ns }; gn=${gn%% *}
-	ln=${l#bind+unbind-ns }; ln=${ln%% *}
-	echo "round $r: $g | $l | local/global $(awk -v a="$ln" -v b="$gn" 'BEGIN { printf "%.2f", a / b }')"
-done
-echo 1 > $S/del_device
-echo 2 > $S/del_device
+# the bench kernel's objects (kernel/tree.sh bench), or KOBJ's
+insmod "${KOBJ:-$B/kobj-bench}/drivers/iommu/iommu-sva-mock.ko" || exit 1
 
 measure() {
 	# measure KEY NAME CMD...: one run after a warm-up (page cache, 9p):
@@ -74,6 +66,16 @@ dumps() {
 		"cli.py / pasidctl -j wall $(ratio "$ms_cli" "$ms_pasidctl")," \
 		"pasidctl / bare libnl peak memory $(ratio "$kb_pasidctl" "$kb_nl")"
 	eval "kb_at_$procs=$kb_pasidctl"
+	echo "FIG cli-json-$((procs * 100)) $(ratio "$ms_pasidctl" "$ms_nl")"
+	echo "FIG cli-text-$((procs * 100)) $(ratio "$ms_text" "$ms_nl")"
+	echo "FIG cli-py-$((procs * 100)) $(ratio "$ms_cli" "$ms_pasidctl")"
+	# the kernel's side: dumps received and counted only
+	local r=$((procs > 100 ? 3 : 100)) line
+	for req in mm-get dev-get; do
+		line=$("$B/bench/nl-kcost" $req $r)
+		echo "kernel: $line"
+		echo "FIG dump-$req-$((procs * 100)) $(echo "$line" | awk '{ print $11 }')"
+	done
 	kill $mass
 	wait $mass 2>/dev/null
 }
@@ -84,6 +86,26 @@ dumps 1000
 echo
 echo "pasidctl -j peak memory, 100,000 vs 1,000 tuples: $kb_at_1000 kB vs $kb_at_10 kB" \
 	"(ratio $(ratio "$kb_at_1000" "$kb_at_10"); streaming keeps it flat)"
+echo "FIG cli-mem $(ratio "$kb_at_1000" "$kb_at_10")"
+
+# A dev-get do lists the bonds of the device's group: 1,000 and 10,000
+# processes bound to one device.
+echo
+echo "== 2b. dev-get do on a device with 1,000 and with 10,000 bonds"
+echo "300 20" > $S/new_device
+for n in 1000 10000; do
+	"$B/tests/svamock-mass" $n 300 300 >"$T/ready" &
+	mass=$!
+	for i in $(seq 6000); do grep -q "ready\|failed" "$T/ready" && break; sleep 0.1; done
+	cat "$T/ready"
+	line=$("$B/bench/nl-kcost" dev-get $((n > 1000 ? 5 : 50)) svamock svamock300)
+	echo "kernel: $line"
+	echo "FIG do-dev-get-$n $(echo "$line" | awk '{ print $11 }')"
+	kill $mass
+	wait $mass 2>/dev/null
+done
+echo 300 > $S/del_device
+
 echo
 echo "== 3. pasidctl's own cost: the same mm-get dump, 100,000 tuples, fed from"
 echo "   memory through libnl's receive path (no kernel, no syscalls)"

@@ -6,6 +6,9 @@
 #   checkpatch.tap    scripts/checkpatch.pl --strict on every patch
 #   sva-refusal.tap   with CONFIG_IOMMU_SVA_TEST off, iommu-sva.o is the
 #                     code of an unconditional x86 refusal
+#   gp-fixup.tap      the ENQCMD #GP fixup in traps.c: the series changes
+#                     only mm_valid_pasid() in it (machine code compared
+#                     with 6.12's)
 #   ynl-gen.tap       generated netlink code matches the spec
 #   kernel-doc.tap    scripts/kernel-doc -none -Wall: no warning in the
 #                     series' files that 6.12 does not give; every function
@@ -44,6 +47,7 @@ export PATH=/usr/bin:/bin:$PATH
 } > "$out/checkpatch.tap"
 
 "$top/tests/host/sva-refusal.sh" > "$out/sva-refusal.tap"
+"$top/tests/host/gp-fixup.sh" > "$out/gp-fixup.tap"
 
 # Generated netlink code never drifts from the spec: regenerate every file
 # with the kernel's generator and compare; the user-space mode must generate
