@@ -523,6 +523,11 @@ do_bench() {
 	c=$(tgit log --reverse --format=%H --diff-filter=A base..HEAD -- \
 		tools/testing/selftests/iommu/iommu_sva_mock.c | head -n 1)
 	[ -n "$c" ] || die "no patch of the series adds tools/testing/selftests/iommu/iommu_sva_mock.c"
+	# a worktree of a tree made again (make_base) is gone with it
+	if [ -d "$wt" ] && ! git -C "$wt" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		rm -rf "$wt"
+		tgit worktree prune
+	fi
 	[ -d "$wt" ] || tgit worktree add -q --detach "$wt" "$c"
 	[ "$(git -C "$wt" rev-parse HEAD)" = "$c" ] || git -C "$wt" checkout -q --detach "$c"
 	[ $# != 0 ] || set -- bzImage modules

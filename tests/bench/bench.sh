@@ -70,8 +70,11 @@ dumps() {
 	echo "FIG cli-text-$((procs * 100)) $(ratio "$ms_text" "$ms_nl")"
 	echo "FIG cli-py-$((procs * 100)) $(ratio "$ms_cli" "$ms_pasidctl")"
 	# the kernel's side: dumps received and counted only
-	local r=$((procs > 100 ? 3 : 100)) line
+	local r line
 	for req in mm-get dev-get; do
+		# as many rounds as take about a second at 100,000 tuples
+		r=100
+		[ $req != mm-get ] || [ $procs -le 100 ] || r=10
 		line=$("$B/bench/nl-kcost" $req $r)
 		echo "kernel: $line"
 		echo "FIG dump-$req-$((procs * 100)) $(echo "$line" | awk '{ print $11 }')"

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 {
 	static struct cache before[MAX_CACHES], after[MAX_CACHES];
 	int nproc, first, last, i, j, nb, na, ready[2], go[2];
-	long bonds, total = 0, debug = 0;
+	long bonds, total = 0, debug = 0, prev;
 	pid_t *pids;
 
 	if (argc != 4 || (nproc = atoi(argv[1])) <= 0 ||
@@ -129,7 +129,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bond-mem: not every process opened the devices\n");
 		return 1;
 	}
-	nb = read_slabinfo(before);
+	/* let frees still in flight (RCU) from earlier work land first */
+	for (i = 0, prev = -1; i < 50; i++) {
+		long sum = 0;
+
+		nb = read_slabinfo(before);
+		for (j = 0; j < nb; j++)
+			sum += before[j].objs * before[j].size;
+		if (sum == prev)
+			break;
+		prev = sum;
+		usleep(100000);
+	}
 	for (i = 0; i < nproc; i++)
 		if (write(go[1], "g", 1) != 1)
 			return 1;

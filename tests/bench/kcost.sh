@@ -45,12 +45,16 @@ if [ "$K" = patched ]; then
 	"$B/pasidctl" -j monitor > /dev/null &
 	mon=$!
 	# subscribed: a generic netlink socket (protocol 16) of a process has a group
+	subscribed=
 	for i in $(seq 100); do
-		awk '$2 == 16 && $3 != 0 && $4 != "00000000" { f = 1 } END { exit !f }' \
-			/proc/net/netlink && break
+		if awk '$2 == 16 && $3 != 0 && $4 != "00000000" { f = 1 } END { exit !f }' \
+			/proc/net/netlink; then
+			subscribed=1
+			break
+		fi
 		sleep 0.1
 	done
-	[ "$i" != 100 ] || { echo "kcost.sh: the monitor did not subscribe" >&2; exit 1; }
+	[ -n "$subscribed" ] || { echo "kcost.sh: the monitor did not subscribe" >&2; exit 1; }
 	best bind-listen 1
 	kill $mon
 	wait $mon 2>/dev/null
@@ -80,7 +84,8 @@ if [ "$R" = 1 ]; then
 		dmesg -c > /dev/null
 		insmod "$obj/drivers/iommu/iommu-sva-mock-test.ko" || exit 1
 		line=$(dmesg | grep -o 'pool-alloc-ns resv [0-9]*: [0-9]*, none: [0-9]*' | tail -n 1)
-		dmesg | grep -q 'ok [0-9]* svamock_test_alloc_many_resv' ||
+		grep -Eq '^ +ok [0-9]+ svamock_test_alloc_many_resv$' \
+			/sys/kernel/debug/kunit/iommu-sva-mock/results ||
 			{ echo "kcost.sh: the KUnit case svamock_test_alloc_many_resv did not pass" >&2; exit 1; }
 		echo "$line"
 		rmmod iommu_sva_mock_test

@@ -4,7 +4,7 @@
 # tests/bench/run.sh BUILD: the body of "make bench", after the two bench
 # kernels (kernel/tree.sh bench) and the test programs are built.
 #
-#   1. BENCH_ROUNDS rounds (default 3) of tests/bench/kcost.sh, each booting
+#   1. BENCH_ROUNDS rounds (default 5) of tests/bench/kcost.sh, each booting
 #      the baseline kernel (6.12 with the mock only) and the series' kernel
 #      in turn, the order swapped every round: bind costs, slab memory per
 #      bond, pool allocations under reservations;
@@ -20,7 +20,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:?usage: tests/bench/run.sh BUILD}
 T=$B/bench-run
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 rm -rf "$T"
 mkdir -p "$T"
 for k in bench baseline; do

@@ -10,8 +10,9 @@
 # tests mm->iommu_mm. With the series an mm bound only with device-local
 # PASIDs has SVA state and no global PASID, so mm_valid_pasid() tests the
 # PASID itself: such a process takes the #GP as a process without a PASID
-# does in 6.12, instead of loading IOMMU_PASID_INVALID into the MSR. That
-# must be the only change.
+# does in 6.12, instead of loading IOMMU_PASID_INVALID into the MSR (and
+# mm_get_enqcmd_pasid() reads the PASID with READ_ONCE(), as it may now be
+# set after iommu_mm). That must be the only change.
 #
 # traps.c is compiled with the test kernel's own command line, plus
 # CONFIG_INTEL_IOMMU_SVM, without which x86 compiles the fixup out (the
@@ -19,21 +20,25 @@
 # version of every header the series changes, but the series' two helpers;
 # (c) 6.12 as it is. (a) and (b) must be the same machine code, in the whole
 # object: the series changes nothing else that traps.c reads, struct
-# iommu_mm_data's layout included. Controls: the fixup is compiled in (it
-# writes MSR 0xd93), (c) differs from (a) (the check sees the helpers), and
+# iommu_mm_data's layout included. The two helpers are pinned: their text
+# in the series must be the one below, so that changing them means changing
+# this test. Controls: the fixup is compiled in (it writes MSR 0xd93), (c)
+# differs from (a) in exc_general_protection() by at most four added
+# instructions and no call (the check sees the helpers, and no more), and
 # each compile read the header it should have. Prints TAP.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-$top/build}
+top=$(cd "$(dirname "$0")/../.." && pwd -P)
+build=$(realpath "${BUILD:-$top/build}")
 tree=$build/linux
 kobj=$build/kobj
 cmdfile=$kobj/arch/x86/kernel/.traps.o.cmd
 src=arch/x86/kernel/traps.c
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 fail_all() {
 	echo "not ok 1 $1"
+	echo "not ok 5 the series' helpers are the pinned ones"
 	echo "not ok 2 the fixup is compiled in"
 	echo "not ok 3 control: 6.12's helpers give other code"
 	echo "not ok 4 each compile read its own iommu.h"
@@ -121,11 +126,17 @@ if echo "$gp" | grep -A2 '$0xd93,' | grep -Eq 'wrmsr|call'; then
 else
 	echo "not ok 2 exc_general_protection() does not write MSR 0xd93: the comparison sees no fixup"
 fi
-if ! cmp -s <(disasm "$tmp/new.o") <(disasm "$tmp/old.o"); then
-	echo "ok 3 control: with 6.12's helpers the code differs; in exc_general_protection(), without addresses:"
-	diff <(gpfn "$tmp/old.o") <(gpfn "$tmp/new.o") | grep '^[<>]' | sed 's/^/#   /'
-else
+gpdiff=$(diff <(gpfn "$tmp/old.o") <(gpfn "$tmp/new.o") | grep '^[<>]')
+added=$(echo "$gpdiff" | grep -c '^>')
+removed=$(echo "$gpdiff" | grep -c '^<')
+if cmp -s <(disasm "$tmp/new.o") <(disasm "$tmp/old.o"); then
 	echo "not ok 3 control: 6.12's helpers give the same code, so test 1 shows nothing"
+elif [ "$added" -le 4 ] && [ "$removed" -le 2 ] && ! echo "$gpdiff" | grep -q '^> *call'; then
+	echo "ok 3 control: with 6.12's helpers exc_general_protection() differs by $added added and $removed removed instructions, no call:"
+	echo "$gpdiff" | sed 's/^/#   /'
+else
+	echo "not ok 3 exc_general_protection() differs from 6.12's by more than the PASID check ($added added, $removed removed):"
+	echo "$gpdiff" | head -40 | sed 's/^/#   /'
 fi
 if grep -q "^\.* $tree/include/linux/iommu.h" "$tmp/new.o.h" &&
    grep -q "^\.* $tmp/mix/include/linux/iommu.h" "$tmp/mix.o.h" &&
@@ -135,4 +146,31 @@ if grep -q "^\.* $tree/include/linux/iommu.h" "$tmp/new.o.h" &&
 else
 	echo "not ok 4 the compiles did not read the iommu.h they should have"
 	grep -h 'iommu\.h' "$tmp"/*.o.h | sed 's/^/# /'
+fi
+
+# The series' two helpers, pinned.
+read -r -d '' pinned <<'PIN'
+static inline u32 mm_get_enqcmd_pasid(struct mm_struct *mm)
+{
+	struct iommu_mm_data *iommu_mm = READ_ONCE(mm->iommu_mm);
+
+	if (!iommu_mm)
+		return IOMMU_PASID_INVALID;
+	return READ_ONCE(iommu_mm->pasid);
+}
+
+static inline bool mm_valid_pasid(struct mm_struct *mm)
+{
+	return mm_get_enqcmd_pasid(mm) != IOMMU_PASID_INVALID;
+}
+PIN
+got=$(awk '/^static inline u32 mm_get_enqcmd_pasid\(struct mm_struct \*mm\)$/ { p = 1 }
+	   p { print } p && /^}$/ { n++; p = 0; if (n == 1) { getline; print; q = 1 } }
+	   q && /^static inline bool mm_valid_pasid\(struct mm_struct \*mm\)$/ { p = 1; print; q = 0 }
+	   n == 2 { exit }' "$tree/include/linux/iommu.h")
+if [ "$got" = "$pinned" ]; then
+	echo "ok 5 the series' mm_get_enqcmd_pasid() and mm_valid_pasid() are the pinned ones"
+else
+	echo "not ok 5 the series' mm_get_enqcmd_pasid() or mm_valid_pasid() changed: review the #GP fixup, then this test"
+	diff <(echo "$pinned") <(echo "$got") | sed 's/^/# /'
 fi

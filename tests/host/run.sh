@@ -7,8 +7,9 @@
 #   sva-refusal.tap   with CONFIG_IOMMU_SVA_TEST off, iommu-sva.o is the
 #                     code of an unconditional x86 refusal
 #   gp-fixup.tap      the ENQCMD #GP fixup in traps.c: the series changes
-#                     only mm_valid_pasid() in it (machine code compared
-#                     with 6.12's)
+#                     it only through mm_valid_pasid() and
+#                     mm_get_enqcmd_pasid(), by one PASID check (machine
+#                     code compared with 6.12's)
 #   ynl-gen.tap       generated netlink code matches the spec
 #   kernel-doc.tap    scripts/kernel-doc -none -Wall: no warning in the
 #                     series' files that 6.12 does not give; every function
