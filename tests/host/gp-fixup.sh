@@ -164,10 +164,17 @@ static inline bool mm_valid_pasid(struct mm_struct *mm)
 	return mm_get_enqcmd_pasid(mm) != IOMMU_PASID_INVALID;
 }
 PIN
-got=$(awk '/^static inline u32 mm_get_enqcmd_pasid\(struct mm_struct \*mm\)$/ { p = 1 }
+# each defined once, under whatever conditional: a second definition
+# (another return type, an #if 0 copy) would let the text check miss the
+# one compiled
+n_get=$(grep -cE '^static inline [a-z0-9_]+ mm_get_enqcmd_pasid\(' "$tree/include/linux/iommu.h")
+n_valid=$(grep -cE '^static inline [a-z0-9_]+ mm_valid_pasid\(' "$tree/include/linux/iommu.h")
+got=$(awk '/^static inline u32 mm_get_enqcmd_pasid\(struct mm_struct \*mm\)$/ && !n { p = 1 }
 	   p { print } p && /^}$/ { n++; p = 0; if (n == 1) { getline; print; q = 1 } }
 	   q && /^static inline bool mm_valid_pasid\(struct mm_struct \*mm\)$/ { p = 1; print; q = 0 }
 	   n == 2 { exit }' "$tree/include/linux/iommu.h")
+# the !CONFIG_IOMMU_SVA stubs are the second definitions
+[ "$n_get" = 2 ] && [ "$n_valid" = 2 ] || got="(defined $n_get and $n_valid times, not twice each with the stubs)"
 if [ "$got" = "$pinned" ]; then
 	echo "ok 5 the series' mm_get_enqcmd_pasid() and mm_valid_pasid() are the pinned ones"
 else

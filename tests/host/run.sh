@@ -151,13 +151,20 @@ PY
 	else
 		echo "not ok $n the spec leaves undocumented: $undoc"
 	fi
-	# every function a commit message or the cover letter names exists
+	# every function a commit message or the cover letter names exists: at
+	# the end of the series, or, for a commit message, before that commit
+	# (a patch may name what it removes)
 	n=$((n + 1))
 	gone=$( { git -C "$tree" log --format=%B base..HEAD
 		  cat "$top/kernel/cover-letter.txt"; } |
 		grep -oE '\b[a-z_][a-z0-9_]{3,}\(\)' | sort -u | tr -d '()' |
 		while read -r f; do
-			git -C "$tree" grep -qE "\b$f\b" HEAD -- '*.c' '*.h' '*.py' || echo "$f"
+			git -C "$tree" grep -qE "\b$f\b" HEAD -- '*.c' '*.h' '*.py' && continue
+			ok=
+			for c in $(git -C "$tree" log --format=%H -F --grep="$f()" base..HEAD); do
+				git -C "$tree" grep -qE "\b$f\b" "$c^" -- '*.c' '*.h' '*.py' && ok=1
+			done
+			[ -n "$ok" ] || echo "$f"
 		done | tr '\n' ' ')
 	if [ -z "$gone" ]; then
 		echo "ok $n every function named in a commit message or the cover letter exists"

@@ -13,6 +13,7 @@ not do.
 import fcntl
 import os
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -350,6 +351,65 @@ def many_tuples():
         p.stdin = None
         p.send_signal(signal.SIGTERM)
         p.wait()
+        for i in range(ndev):
+            deldev(first + i)
+
+
+@test
+def exit_mid_dump_is_flagged():
+    """A process that exits while its split listing is being dumped: the
+    dump lists all its bonds or is flagged NLM_F_DUMP_INTR, even when the
+    rest of the dump has nothing more to send."""
+    ndev, first = 200, 9100
+    for i in range(ndev):
+        newdev(first + i, 20)
+    p = subprocess.Popen([MASS, "1", str(first), str(first + ndev - 1)],
+                         stdout=subprocess.PIPE, text=True)
+    s = None
+    try:
+        eq(p.stdout.readline().strip(), f"ready {ndev}", "mass bind")
+        fam = ynl.nlproto.family_id
+        cmd = ynl.ops["mm-get"].req_value
+        bond = ynl.attr_sets["mm"]["bond"].value
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+        s.bind((0, 0))
+        # nlmsghdr (dump), genlmsghdr
+        s.send(struct.pack("=IHHII", 20, fam, 0x301, 1, 0) +
+               struct.pack("=BBH", cmd, 1, 0))
+        bonds, intr, killed, done = 0, False, False, False
+        while not done:
+            data = s.recv(4096)    # small reads: the process is split
+            off = 0
+            while off + 16 <= len(data):
+                ln, typ, flags = struct.unpack_from("=IHH", data, off)
+                intr |= bool(flags & 0x10)
+                if typ == 3:       # NLMSG_DONE
+                    done = True
+                elif typ == 2:     # NLMSG_ERROR
+                    raise Fail("the dump failed")
+                else:
+                    a = off + 20
+                    while a + 4 <= off + ln:
+                        alen, atyp = struct.unpack_from("=HH", data, a)
+                        if atyp & 0x3fff == bond:
+                            bonds += 1
+                        a += (alen + 3) & ~3
+                off += (ln + 3) & ~3
+            if not killed:
+                # after the first read: the process goes, its bonds with it
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                time.sleep(0.5)
+                killed = True
+        ok(bonds <= ndev, f"{bonds} bonds of {ndev} listed")
+        ok(intr or bonds >= ndev,
+           f"{bonds} of the {ndev} bonds listed, and the dump is not flagged interrupted")
+    finally:
+        if s:
+            s.close()
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
         for i in range(ndev):
             deldev(first + i)
 
