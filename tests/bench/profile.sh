@@ -40,7 +40,7 @@ if [ "$K" = patched ]; then
 	echo "samples: global, local, local - global (largest differences first)"
 	awk 'FNR == NR { g[$2] = $1; next } { l[$2] = $1 }
 	     END { for (s in g) if (!(s in l)) l[s] = 0
-		   for (s in l) printf "%6d %6d %+6d %s\n", g[s], l[s], l[s] - g[s], s }' \
+		   for (s in l) printf "%6d %6d %6d %s\n", g[s], l[s], l[s] - g[s], s }' \
 		"$out/prof-$K-1.txt" "$out/prof-$K-2.txt" | sort -k3,3nr | head -n 30
 else
 	echo "samples of a global bind and unbind on the baseline"
