@@ -361,10 +361,13 @@ def exit_mid_dump_is_flagged():
     dump lists all its bonds or is flagged NLM_F_DUMP_INTR, even when the
     rest of the dump has nothing more to send."""
     ndev, first = 200, 9100
+    in_use = ynl.do("global-get", {})["in-use"]
     for i in range(ndev):
         newdev(first + i, 20)
+    # its own session: the bound child goes with its parent at once
     p = subprocess.Popen([MASS, "1", str(first), str(first + ndev - 1)],
-                         stdout=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, text=True,
+                         start_new_session=True)
     s = None
     try:
         eq(p.stdout.readline().strip(), f"ready {ndev}", "mass bind")
@@ -397,7 +400,7 @@ def exit_mid_dump_is_flagged():
                 off += (ln + 3) & ~3
             if not killed:
                 # after the first read: the process goes, its bonds with it
-                p.send_signal(signal.SIGKILL)
+                os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
                 time.sleep(0.5)
                 killed = True
@@ -407,11 +410,24 @@ def exit_mid_dump_is_flagged():
     finally:
         if s:
             s.close()
-        if p.poll() is None:
-            p.send_signal(signal.SIGKILL)
-            p.wait()
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
         for i in range(ndev):
             deldev(first + i)
+    # The killed process's global PASID goes with its mm, which an idle CPU
+    # may hold as its lazy TLB mm until it runs something else: later tests
+    # count global PASIDs.
+    for _ in range(100):
+        if ynl.do("global-get", {})["in-use"] <= in_use:
+            break
+        for cpu in os.sched_getaffinity(0):
+            subprocess.run(["true"], preexec_fn=lambda c=cpu: os.sched_setaffinity(0, {c}))
+        time.sleep(0.1)
+    eq(ynl.do("global-get", {})["in-use"], in_use,
+       "global PASIDs in use once the process is gone")
 
 
 @test
