@@ -369,13 +369,23 @@ def mock_get(fd, bond_id):
 
 
 def sysw(path, text):
-    """Write a sysfs attribute: 0 or the errno."""
+    """Write a sysfs attribute in one write(): 0 or the errno.
+
+    Opened without O_CREAT: a churn device's directory can exist while its
+    attributes do not yet (device_add) or no longer (device_del), and
+    creating a file in a sysfs directory fails with EACCES where a plain
+    open gives the ENOENT the callers expect of a device that is going."""
     try:
-        with open(path, "w") as f:
-            f.write(text)
+        fd = os.open(path, os.O_WRONLY)
+    except OSError as e:
+        return e.errno
+    try:
+        os.write(fd, text.encode())
         return 0
     except OSError as e:
         return e.errno
+    finally:
+        os.close(fd)
 
 
 def newdev(i, bits, group=0):
