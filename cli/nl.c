@@ -14,6 +14,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "iommu_pasid.h"
 #include "pasidctl.h"
@@ -872,13 +873,31 @@ int pnl_family_present(struct pctx *ctx)
 	return 0;
 }
 
+/*
+ * The family exists only in the initial network namespace. This process is
+ * elsewhere when its network namespace is not that of pid 1: 1 if so, 0 if
+ * not or if that cannot be told (pid 1 out of reach, or a container whose
+ * init shares this namespace).
+ */
+int pnl_other_netns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init))
+		return 0;
+	return self.st_dev != init.st_dev || self.st_ino != init.st_ino;
+}
+
 int pnl_open(struct pctx *ctx)
 {
 	int ret = pnl_family_present(ctx);
 
+	if (ret == 1 && pnl_other_netns())
+		return perr(ctx, PE_NOTSUP,
+			    "iommu-pasid answers only in the initial network namespace");
 	if (ret == 1)
 		return perr(ctx, PE_NOTSUP,
-			    "this kernel has no iommu-pasid netlink family (it needs the iommu-pasid patches and CONFIG_IOMMU_PASID_NETLINK)");
+			    "this kernel has no iommu-pasid netlink family here (it needs the iommu-pasid patches and CONFIG_IOMMU_PASID_NETLINK, and exists only in the initial network namespace)");
 	return ret;
 }
 

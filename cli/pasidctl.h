@@ -157,6 +157,7 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
 			       int attrset);
 int pnl_family_present(struct pctx *ctx);
+int pnl_other_netns(void);
 int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array);
 /*
  * A message's attributes after one validating walk (nl.c): where each

@@ -185,6 +185,8 @@ static int status(struct pctx *ctx, struct args *a)
 		if (present == 0)
 			printf("family iommu-pasid: present, version %d%s\n", ctx->family_version,
 			       ctx->mcgrp ? ", monitor group" : "");
+		else if (pnl_other_netns())
+			printf("family iommu-pasid: not in this network namespace; it exists only in the initial one\n");
 		else
 			printf("family iommu-pasid: missing; this kernel lacks the iommu-pasid patches or CONFIG_IOMMU_PASID_NETLINK\n");
 		if (json_object_object_get_ex(st, "global", &g))

@@ -137,6 +137,8 @@ d = yaml.safe_load(open(sys.argv[1]))
 miss = [s["name"] + "." + a["name"] for s in d["attribute-sets"]
         for a in s["attributes"] if not a.get("doc")]
 miss += ["op " + o["name"] for o in d["operations"]["list"] if not o.get("doc")]
+miss += ["mcast-group " + g["name"] for g in d.get("mcast-groups", {}).get("list", [])
+         if not g.get("doc")]
 for e in d.get("definitions", []):
     if not e.get("doc"):
         miss.append("definition " + e["name"])
@@ -147,7 +149,7 @@ print(" ".join(miss))
 PY
 )
 	if [ -z "$undoc" ]; then
-		echo "ok $n every attribute, operation and definition of the spec has a doc"
+		echo "ok $n every attribute, operation, multicast group and definition of the spec has a doc"
 	else
 		echo "not ok $n the spec leaves undocumented: $undoc"
 	fi

@@ -1,25 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/vm/ns-refusal.sh BUILD_DIR: the iommu-pasid family answers only in
-# the initial network namespace and in the initial pid namespace (it names
-# processes by pid). From a new network namespace (unshare -n) and from a
-# new pid namespace (unshare -p -f), every kind of request, a do, a dump and
-# a write, is refused: pasidctl says why, in the kernel's words, and exits 3
-# ("not supported here"); on the wire (a raw socket, stress.py's Genl) the
-# do's ack and the dumps' NLMSG_DONE carry EOPNOTSUPP and that extack. The
-# same requests work from the initial namespaces. Runs in the test VM with
-# the mock loaded; needs CONFIG_NET_NS and CONFIG_PID_NS. TAP on stdout.
+# tests/vm/ns-refusal.sh BUILD_DIR: the iommu-pasid family exists only in
+# the initial network namespace, and answers only callers in the initial pid
+# namespace (it names processes by pid). From a new network namespace
+# (unshare -n) and from a new pid namespace (unshare -p -f), every kind of
+# request, a do, a dump and a write, is refused: pasidctl says why and exits
+# 3 ("not supported here"). On the wire (a raw socket, stress.py's Genl):
+# in a new network namespace the controller does not know the family and a
+# request sent to its id gets ENOENT (genetlink hides a family that is not
+# netnsok); in a new pid namespace the do's ack and the dumps' NLMSG_DONE
+# carry EOPNOTSUPP and the kernel's extack. The same requests work from the
+# initial namespaces. Runs in the test VM with the mock loaded; needs
+# CONFIG_NET_NS and CONFIG_PID_NS. TAP on stdout.
 set -u
 B=${1:?usage: ns-refusal.sh BUILD_DIR}
 P=$B/pasidctl
 HERE=$(cd "$(dirname "$0")" && pwd)
-# errno and extack of a do (global-get) and two dumps (dev-get, mm-get)
+# errno and extack of resolving the family, of a do (global-get) and of two
+# dumps (dev-get, mm-get) sent to the family's id in the initial namespace
+FAM=$(/usr/bin/python3 -c "import sys; sys.path.insert(0, '$HERE'); import stress; print(stress.Genl().fam)")
 PROBE="
 import sys
 sys.path.insert(0, '$HERE')
 import stress
-g = stress.Genl()
+try:
+    stress.Genl()
+    print('resolve', 0, '')
+except stress.NlErr as e:
+    print('resolve', e.err, e.msg)
+g = stress.Genl(fam=$FAM)
 for what, fn in (('global-get', lambda: g.do(stress.CMD_GLOBAL_GET)),
                  ('dev-get dump', lambda: g.dump(stress.CMD_DEV_GET)),
                  ('mm-get dump', lambda: g.dump(stress.CMD_MM_GET))):
@@ -71,7 +81,7 @@ refused() { # NAME "UNSHARE ARGS" WORD CONFIG
 		   { [ ! -s "$T/out" ] || jq -e '[.dev, .proc] | map(. // [] | length) | add == 0' "$T/out" >/dev/null; } &&
 		   head -n1 "$T/err" | grep -qx "Error: iommu-pasid answers only in the initial $word namespace" &&
 		   sed -n 2p "$T/err" | jq -e '.error["exit-code"] == 3' >/dev/null; then
-			ok "from a new $name namespace, pasidctl $r is refused with the kernel's reason, exit 3"
+			ok "from a new $name namespace, pasidctl $r is refused, says why, exit 3"
 		else
 			nok "from a new $name namespace, pasidctl $r: exit $rc, want 3 with \"Error: iommu-pasid answers only in the initial $word namespace\""
 			show "$T/out" "$T/err"
@@ -79,10 +89,24 @@ refused() { # NAME "UNSHARE ARGS" WORD CONFIG
 	done
 	# shellcheck disable=SC2086
 	unshare $ns /usr/bin/python3 -c "$PROBE" >"$T/out" 2>&1
-	want="95 iommu-pasid answers only in the initial $word namespace"
-	for r in "global-get" "dev-get dump" "mm-get dump"; do
+	if [ "$word" = network ]; then
+		want="2 .*"
+		what="ENOENT: the family does not exist there"
+		rs=("resolve" "global-get" "dev-get dump" "mm-get dump")
+	else
+		want="95 iommu-pasid answers only in the initial $word namespace"
+		what="EOPNOTSUPP and the extack"
+		rs=("global-get" "dev-get dump" "mm-get dump")
+		if grep -qx "resolve 0 " "$T/out"; then
+			ok "from a new $name namespace, the family resolves"
+		else
+			nok "from a new $name namespace, the family does not resolve"
+			show "$T/out"
+		fi
+	fi
+	for r in "${rs[@]}"; do
 		if grep -qx "$r $want" "$T/out"; then
-			ok "from a new $name namespace, a raw $r gets EOPNOTSUPP and the extack"
+			ok "from a new $name namespace, a raw $r gets $what"
 		else
 			nok "from a new $name namespace, a raw $r: want \"$want\""
 			show "$T/out"

@@ -162,7 +162,7 @@ class Genl:
     smallest receive buffer the kernel allows and 4 KiB reads, so that a
     dump comes one NLMSG_GOODSIZE message at a time, made as it is read."""
 
-    def __init__(self, small=False):
+    def __init__(self, small=False, fam=None):
         s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
         if small:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
@@ -173,7 +173,7 @@ class Genl:
         self.s, self.seq = s, random.randrange(1 << 20)
         self.bufsize = 4096 if small else 65536
         self.fam = 0x10
-        self.fam = self._family()
+        self.fam = fam or self._family()
 
     def close(self):
         self.s.close()
