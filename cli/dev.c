@@ -68,29 +68,31 @@ int dev_do_set(struct pctx *ctx, const struct devref *d, int mode,
 	return pnl_do(ctx, msg, AS_DEV, NULL, NULL);
 }
 
-static int range_op(struct pctx *ctx, uint8_t cmd, const struct devref *d,
+static int resv_op(struct pctx *ctx, uint8_t cmd, const struct devref *d,
 		    const struct range *r, const char *label)
 {
 	struct nl_msg *msg = pnl_new(ctx, cmd, 0);
 
-	if (!msg || put_dev(msg, d) ||
-	    (r && (nla_put_u32(msg, IOMMU_PASID_A_DEV_FIRST, r->first) ||
-		   nla_put_u32(msg, IOMMU_PASID_A_DEV_LAST, r->last))) ||
-	    (label && nla_put_string(msg, IOMMU_PASID_A_DEV_LABEL, label)))
+	if (!msg ||
+	    nla_put_string(msg, IOMMU_PASID_A_RESV_BUS_NAME, d->bus) ||
+	    nla_put_string(msg, IOMMU_PASID_A_RESV_DEV_NAME, d->name) ||
+	    (r && (nla_put_u32(msg, IOMMU_PASID_A_RESV_FIRST, r->first) ||
+		   nla_put_u32(msg, IOMMU_PASID_A_RESV_LAST, r->last))) ||
+	    (label && nla_put_string(msg, IOMMU_PASID_A_RESV_LABEL, label)))
 		return pnl_build_failed(ctx, msg);
-	return pnl_do(ctx, msg, AS_DEV, NULL, NULL);
+	return pnl_do(ctx, msg, AS_RESV, NULL, NULL);
 }
 
 int dev_do_reserve(struct pctx *ctx, const struct devref *d,
 		   const struct range *r, const char *label)
 {
-	return range_op(ctx, IOMMU_PASID_CMD_RANGE_RESERVE, d, r, label);
+	return resv_op(ctx, IOMMU_PASID_CMD_RESV_NEW, d, r, label);
 }
 
 int dev_do_release(struct pctx *ctx, const struct devref *d,
 		   const struct range *r, const char *label)
 {
-	return range_op(ctx, IOMMU_PASID_CMD_RANGE_RELEASE, d, r, label);
+	return resv_op(ctx, IOMMU_PASID_CMD_RESV_DEL, d, r, label);
 }
 
 /*

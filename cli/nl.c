@@ -38,6 +38,8 @@ static const struct adesc resv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
 	[IOMMU_PASID_A_RESV_FIRST] = A("first", T_U32),
 	[IOMMU_PASID_A_RESV_LAST] = A("last", T_U32),
 	[IOMMU_PASID_A_RESV_LABEL] = A("label", T_STR),
+	[IOMMU_PASID_A_RESV_BUS_NAME] = A("bus-name", T_STR),
+	[IOMMU_PASID_A_RESV_DEV_NAME] = A("dev-name", T_STR),
 };
 
 static const struct adesc bond_attrs[IOMMU_PASID_A_BOND_MAX + 1] = {
@@ -65,9 +67,6 @@ static const struct adesc dev_attrs[IOMMU_PASID_A_DEV_MAX + 1] = {
 	[IOMMU_PASID_A_DEV_BONDS_LOCAL] = A("bonds-local", T_U32),
 	[IOMMU_PASID_A_DEV_RESV] = A("resv", T_RESV),
 	[IOMMU_PASID_A_DEV_BOND] = A("bond", T_BOND),
-	[IOMMU_PASID_A_DEV_FIRST] = A("first", T_U32),
-	[IOMMU_PASID_A_DEV_LAST] = A("last", T_U32),
-	[IOMMU_PASID_A_DEV_LABEL] = A("label", T_STR),
 };
 
 static const struct adesc mm_attrs[IOMMU_PASID_A_MM_MAX + 1] = {
@@ -95,7 +94,7 @@ struct aset {
 	int bus, dev;	/* its "bus-name" and "dev-name", 0: none */
 };
 
-enum { PS_RESV = AS_GLOBAL + 1, PS_BOND, PS_NR };
+enum { PS_BOND = AS_RESV + 1, PS_NR };
 
 static const struct aset asets[] = {
 	[AS_DEV] = { dev_attrs, IOMMU_PASID_A_DEV_MAX, AS_DEV,
@@ -103,9 +102,12 @@ static const struct aset asets[] = {
 	[AS_MM] = { mm_attrs, IOMMU_PASID_A_MM_MAX, AS_MM,
 		    IOMMU_PASID_A_MM_BUS_NAME, IOMMU_PASID_A_MM_DEV_NAME },
 	[AS_GLOBAL] = { global_attrs, IOMMU_PASID_A_GLOBAL_MAX, AS_GLOBAL, 0, 0 },
+	/* requests (resv-new, resv-del) and, nested, a device's reservations */
+	[AS_RESV] = { resv_attrs, IOMMU_PASID_A_RESV_MAX, AS_RESV,
+		      IOMMU_PASID_A_RESV_BUS_NAME, IOMMU_PASID_A_RESV_DEV_NAME },
 };
 
-static const struct aset resv_set = { resv_attrs, IOMMU_PASID_A_RESV_MAX, PS_RESV, 0, 0 };
+#define resv_set (asets[AS_RESV])
 static const struct aset bond_set = { bond_attrs, IOMMU_PASID_A_BOND_MAX, PS_BOND,
 				      IOMMU_PASID_A_BOND_BUS_NAME,
 				      IOMMU_PASID_A_BOND_DEV_NAME };
@@ -158,8 +160,7 @@ __attribute__((constructor)) static void make_policies(void)
 	int i;
 
 	for (i = 0; i < PS_NR; i++)
-		make_policy(i == PS_RESV ? &resv_set : i == PS_BOND ? &bond_set :
-			    &asets[i], pols[i]);
+		make_policy(i == PS_BOND ? &bond_set : &asets[i], pols[i]);
 }
 
 static const struct nla_policy *policy_of(const struct aset *set)

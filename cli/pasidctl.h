@@ -225,7 +225,7 @@ void pnl_scan_bond(struct nlattr *nla, struct pnl_scan *s);
 void pnl_validate_both(int attrset, struct nlattr *head, int len,
 		       bool *fast, bool *libnl);
 void pnl_close(struct pctx *ctx);
-enum { AS_DEV, AS_MM, AS_GLOBAL };
+enum { AS_DEV, AS_MM, AS_GLOBAL, AS_RESV };
 
 /* names.c: device handles and names through libudev */
 struct devref {

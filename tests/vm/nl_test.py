@@ -207,29 +207,29 @@ def dev_set():
 
 @test
 def range_reserve_release():
-    ynl.do("range-reserve", {**H(A), "first": 100, "last": 199, "label": "vm1"})
-    ynl.do("range-reserve", {**H(A), "first": 200, "last": 299, "label": "vm1"})
-    ynl.do("range-reserve", {**H(A), "first": 300, "last": 300})
+    ynl.do("resv-new", {**H(A), "first": 100, "last": 199, "label": "vm1"})
+    ynl.do("resv-new", {**H(A), "first": 200, "last": 299, "label": "vm1"})
+    ynl.do("resv-new", {**H(A), "first": 300, "last": 300})
     d = dev_get(A)
     eq(d["resv"], [{"first": 100, "last": 199, "label": "vm1"},
                    {"first": 200, "last": 299, "label": "vm1"},
                    {"first": 300, "last": 300}], "reservations")
     eq(d["reserved"], 201, "reserved")
-    refused(17, ynl.do, "range-reserve", {**H(A), "first": 150, "last": 400},
+    refused(17, ynl.do, "resv-new", {**H(A), "first": 150, "last": 400},
             msg="overlaps a reservation of the group", attr="first")
-    refused(22, ynl.do, "range-reserve", {**H(A), "first": 9, "last": 5},
+    refused(22, ynl.do, "resv-new", {**H(A), "first": 9, "last": 5},
             msg="must lie within", attr="first")
-    refused(22, ynl.do, "range-reserve", {**H(B), "first": 1, "last": 16},
+    refused(22, ynl.do, "resv-new", {**H(B), "first": 1, "last": 16},
             msg="must lie within 1-15")
-    refused(22, ynl.do, "range-reserve", {**H(A), "first": 5}, attr="last")
+    refused(22, ynl.do, "resv-new", {**H(A), "first": 5}, attr="last")
     eq(len(dev_get(A)["resv"]), 3, "unchanged after refusals")
-    ynl.do("range-release", {**H(A), "label": "vm1"})
-    refused(2, ynl.do, "range-release", {**H(A), "label": "vm1"},
+    ynl.do("resv-del", {**H(A), "label": "vm1"})
+    refused(2, ynl.do, "resv-del", {**H(A), "label": "vm1"},
             msg="no reservation labelled vm1")
-    refused(2, ynl.do, "range-release", {**H(A), "first": 300, "last": 301},
+    refused(2, ynl.do, "resv-del", {**H(A), "first": 300, "last": 301},
             msg="no reservation is exactly 300-301")
-    refused(22, ynl.do, "range-release", H(A), msg="give label")
-    ynl.do("range-release", {**H(A), "first": 300, "last": 300})
+    refused(22, ynl.do, "resv-del", H(A), msg="give label")
+    ynl.do("resv-del", {**H(A), "first": 300, "last": 300})
     ok("resv" not in dev_get(A), "all released")
 
 
@@ -240,10 +240,10 @@ def reserve_over_pasid_in_use():
     try:
         d = dev_get(C)
         eq((d["allocated"], d["bonds-local"]), (1, 1), "local bond counted")
-        refused(16, ynl.do, "range-reserve", {**H(C), "first": 1, "last": 9},
+        refused(16, ynl.do, "resv-new", {**H(C), "first": 1, "last": 9},
                 msg="PASID 1 of range 1-9 is in use")
         # B shares C's group, so its PASID 1 is taken too.
-        refused(16, ynl.do, "range-reserve", {**H(B), "first": 1, "last": 3},
+        refused(16, ynl.do, "resv-new", {**H(B), "first": 1, "last": 3},
                 msg="PASID 1 of range 1-3 is in use")
         refused(16, ynl.do, "dev-set", {**H(C), "pool-min": 2},
                 msg="PASID 1 of the pool is in use outside 2-15")
@@ -301,9 +301,9 @@ def mm_get_and_set():
 def monitor():
     mon = YnlFamily(SPEC)
     mon.ntf_subscribe("monitor")
-    ynl.do("range-reserve", {**H(A), "first": 5, "last": 6, "label": "m"})
+    ynl.do("resv-new", {**H(A), "first": 5, "last": 6, "label": "m"})
     subprocess.run([BIND, str(A)], check=True, stdout=subprocess.DEVNULL)
-    ynl.do("range-release", {**H(A), "label": "m"})
+    ynl.do("resv-del", {**H(A), "label": "m"})
     got = []
     deadline = time.time() + 10
     while time.time() < deadline and len(got) < 4:
@@ -507,7 +507,7 @@ def unpriv():
     t("dev-set refused", lambda: refused(1, ynl.do, "dev-set",
                                          {**H(A), "mode": "local"},
                                          msg="needs CAP_SYS_ADMIN"))
-    t("range-reserve refused", lambda: refused(1, ynl.do, "range-reserve",
+    t("resv-new refused", lambda: refused(1, ynl.do, "resv-new",
                                                {**H(A), "first": 1, "last": 2}))
     t("mm-set refused", lambda: refused(1, ynl.do, "mm-set",
                                         {"pid": 1, "mode": "local"}))

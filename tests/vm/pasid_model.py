@@ -545,11 +545,11 @@ def reserve(d):
     req = dict(H(d), first=first, last=last)
     if label:
         req["label"] = label
-    got = nl_errno(ynl.do, "range-reserve", req)
+    got = nl_errno(ynl.do, "resv-new", req)
     count(f"reserve:{errno.errorcode.get(got, 'ok')}")
     note(f"reserve svamock{d.id} {first}-{last} {label!r}: expect {exp} got {got}")
     if got != exp:
-        raise ModelError(f"range-reserve: errno {got}, model says {exp}")
+        raise ModelError(f"resv-new: errno {got}, model says {exp}")
     if not got:
         d.resv[first] = (last, label)
 
@@ -561,21 +561,21 @@ def release(d):
         if rng.random() < 0.2:
             last += 1
         exp = 0 if d.resv.get(first, (None,))[0] == last else errno.ENOENT
-        got = nl_errno(ynl.do, "range-release",
+        got = nl_errno(ynl.do, "resv-del",
                        dict(H(d), first=first, last=last))
         note(f"release svamock{d.id} {first}-{last}: expect {exp} got {got}")
         if got != exp:
-            raise ModelError(f"range-release: errno {got}, model says {exp}")
+            raise ModelError(f"resv-del: errno {got}, model says {exp}")
         if not got:
             del d.resv[first]
     else:
         label = rng.choice(["vm1", "vm2"])
         mine = [f for f, (l, lab) in d.resv.items() if lab == label]
         exp = 0 if mine else errno.ENOENT
-        got = nl_errno(ynl.do, "range-release", dict(H(d), label=label))
+        got = nl_errno(ynl.do, "resv-del", dict(H(d), label=label))
         note(f"release svamock{d.id} label {label}: expect {exp} got {got}")
         if got != exp:
-            raise ModelError(f"range-release: errno {got}, model says {exp}")
+            raise ModelError(f"resv-del: errno {got}, model says {exp}")
         for f in mine:
             del d.resv[f]
 

@@ -296,10 +296,11 @@ def mm_decode(attrs):
     return m
 
 
+# IOMMU_PASID_A_DEV_* of include/linux/iommu_pasid.h
 DEV_NAMES = {1: "bus-name", 2: "dev-name", 3: "iommu-group", 4: "max-pasids",
              5: "pool-min", 6: "pool-max", 7: "mode", 8: "allocated",
              9: "reserved", 10: "bonds-global", 11: "bonds-local",
-             17: "local-ok", 18: "group-max-pasids"}
+             14: "local-ok", 15: "group-max-pasids"}
 
 
 def dev_decode(attrs):

@@ -45,15 +45,15 @@ for i in $(seq 120); do
 	awk '$2 == 16 && $4 != "00000000" {f=1} END {exit !f}' /proc/net/netlink && break
 	sleep 0.5
 done
-$CLI --do range-reserve \
+$CLI --do resv-new \
 	--json '{"bus-name": "svamock", "dev-name": "svamock7101", "first": 500, "last": 599, "label": "cli"}' > $T
 wait $sub
 cat $T.ntf >> $T
-check "range-reserve, and its notification through --subscribe monitor" \
+check "resv-new, and its notification through --subscribe monitor" \
 	'j[0] is None and [e["msg"]["resv"] for e in j[1] if e["name"] == "dev-change-ntf"] == [[{"first": 500, "last": 599, "label": "cli"}]]'
-$CLI --do range-release --json '{"bus-name": "svamock", "dev-name": "svamock7101", "label": "cli"}' > /dev/null
+$CLI --do resv-del --json '{"bus-name": "svamock", "dev-name": "svamock7101", "label": "cli"}' > /dev/null
 $CLI --do dev-get --json '{"bus-name": "svamock", "dev-name": "svamock7101"}' > $T
-check "range-release drops the reservation" '"resv" not in j[0] and j[0]["reserved"] == 0'
+check "resv-del drops the reservation" '"resv" not in j[0] and j[0]["reserved"] == 0'
 rm -f $T $T.ntf
 
 kill $holder
