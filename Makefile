@@ -30,7 +30,7 @@ SELFTESTS := $(BUILD)/tests/iommu_sva_mock
 TOOLS := $(BUILD)/tests/svamock-bind $(BUILD)/tests/svamock-mass \
 	$(BUILD)/tests/svamock-churn $(BUILD)/tests/nl-dump-shim.so
 
-.PHONY: all deps ensure-deps kernel kernel-export kernel-each tests check demo bench clean install install-files san fuzz fuzz-long
+.PHONY: all deps ensure-deps kernel kernel-export kernel-each tests check demo bench clean distclean install install-files san fuzz fuzz-long
 
 # pasidctl, the CLI: C with libnl-genl-3, libudev and json-c.
 CLI_LIBS := libnl-genl-3.0 libudev json-c
@@ -240,6 +240,11 @@ bench: ensure-deps
 	$(MAKE) --no-print-directory all tests
 	tests/bench/run.sh $(BUILD)
 
+# clean keeps the kernel trees and objects (build/linux, kobj*, the bench
+# kernels), which take long to make again; distclean removes all of build/.
 clean:
 	rm -rf $(BUILD)/cli $(BUILD)/bench $(PASIDCTL) $(BUILD)/pasidctl-unit $(BUILD)/vminit $(BUILD)/tests $(BUILD)/results $(BUILD)/vm \
 		$(SAN) $(FUZZ)
+
+distclean: clean
+	rm -rf $(BUILD)
