@@ -75,8 +75,18 @@ int run_cmd(struct pctx *ctx, const struct cmd *tbl, struct args *a,
 /* "KEYWORD VALUE": the value, or a usage error naming the keyword. */
 const char *kw_value(struct pctx *ctx, struct args *a, const char *kw)
 {
-	const char *v = args_next(a);
+	const char *v;
+	int i;
 
+	/* a keyword given twice would silently lose its first value */
+	for (i = 0; i < a->nkws; i++)
+		if (!strcmp(a->kws[i], kw)) {
+			perr(ctx, PE_USAGE, "\"%s\" is given twice", kw);
+			return NULL;
+		}
+	if (a->nkws < (int)(sizeof(a->kws) / sizeof(a->kws[0])))
+		a->kws[a->nkws++] = kw;
+	v = args_next(a);
 	if (!v)
 		perr(ctx, PE_USAGE, "\"%s\" needs a value", kw);
 	return v;
@@ -84,7 +94,7 @@ const char *kw_value(struct pctx *ctx, struct args *a, const char *kw)
 
 int run_args(struct pctx *ctx, int argc, char **argv)
 {
-	struct args a = { argc, argv };
+	struct args a = { .argc = argc, .argv = argv };
 
 	if (!argc)
 		return perr(ctx, PE_USAGE, "no object given; try \"pasidctl -h\"");

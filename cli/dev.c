@@ -69,7 +69,7 @@ int dev_do_set(struct pctx *ctx, const struct devref *d, int mode,
 }
 
 static int resv_op(struct pctx *ctx, uint8_t cmd, const struct devref *d,
-		    const struct range *r, const char *label)
+		   const struct range *r, const char *label)
 {
 	struct nl_msg *msg = pnl_new(ctx, cmd, 0);
 

@@ -42,6 +42,13 @@ static const struct adesc resv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
 	[IOMMU_PASID_A_RESV_DEV_NAME] = A("dev-name", T_STR),
 };
 
+/* A reservation as dev-get lists it: the dev-resv subset of resv. */
+static const struct adesc devresv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
+	[IOMMU_PASID_A_RESV_FIRST] = A("first", T_U32),
+	[IOMMU_PASID_A_RESV_LAST] = A("last", T_U32),
+	[IOMMU_PASID_A_RESV_LABEL] = A("label", T_STR),
+};
+
 static const struct adesc bond_attrs[IOMMU_PASID_A_BOND_MAX + 1] = {
 	[IOMMU_PASID_A_BOND_BUS_NAME] = A("bus-name", T_STR),
 	[IOMMU_PASID_A_BOND_DEV_NAME] = A("dev-name", T_STR),
@@ -94,7 +101,7 @@ struct aset {
 	int bus, dev;	/* its "bus-name" and "dev-name", 0: none */
 };
 
-enum { PS_BOND = AS_RESV + 1, PS_NR };
+enum { PS_BOND = AS_RESV + 1, PS_DEVRESV, PS_NR };
 
 static const struct aset asets[] = {
 	[AS_DEV] = { dev_attrs, IOMMU_PASID_A_DEV_MAX, AS_DEV,
@@ -107,7 +114,8 @@ static const struct aset asets[] = {
 		      IOMMU_PASID_A_RESV_BUS_NAME, IOMMU_PASID_A_RESV_DEV_NAME },
 };
 
-#define resv_set (asets[AS_RESV])
+static const struct aset devresv_set = { devresv_attrs, IOMMU_PASID_A_RESV_MAX, PS_DEVRESV,
+					 0, 0 };
 static const struct aset bond_set = { bond_attrs, IOMMU_PASID_A_BOND_MAX, PS_BOND,
 				      IOMMU_PASID_A_BOND_BUS_NAME,
 				      IOMMU_PASID_A_BOND_DEV_NAME };
@@ -160,7 +168,8 @@ __attribute__((constructor)) static void make_policies(void)
 	int i;
 
 	for (i = 0; i < PS_NR; i++)
-		make_policy(i == PS_BOND ? &bond_set : &asets[i], pols[i]);
+		make_policy(i == PS_BOND ? &bond_set : i == PS_DEVRESV ? &devresv_set :
+			    &asets[i], pols[i]);
 }
 
 static const struct nla_policy *policy_of(const struct aset *set)
@@ -170,7 +179,7 @@ static const struct nla_policy *policy_of(const struct aset *set)
 
 static const struct aset *nest_set(const struct aset *set, int t)
 {
-	return set->a[t].type == T_RESV ? &resv_set : &bond_set;
+	return set->a[t].type == T_RESV ? &devresv_set : &bond_set;
 }
 
 /*
@@ -349,7 +358,7 @@ static struct json_object *attrs_to_json(const struct aset *set,
 			break;
 		case T_RESV:
 		case T_BOND:
-			sub = attrs_to_json(d->type == T_RESV ? &resv_set : &bond_set,
+			sub = attrs_to_json(d->type == T_RESV ? &devresv_set : &bond_set,
 					    nla_data(nla), nla_len(nla));
 			if (!sub) {
 				json_object_put(o);
@@ -875,31 +884,41 @@ int pnl_family_present(struct pctx *ctx)
 }
 
 /*
- * The family exists only in the initial network namespace. This process is
- * elsewhere when its network namespace is not that of pid 1: 1 if so, 0 if
- * not or if that cannot be told (pid 1 out of reach, or a container whose
- * init shares this namespace).
+ * The family exists only in the initial network namespace. Whether this
+ * process is there can be told only by comparing its network namespace with
+ * pid 1's: NETNS_OTHER when they differ. NETNS_INITIAL when they are the
+ * same, which in a container with its own pid namespace is the container's,
+ * so it says only that pid 1 is no help. NETNS_UNKNOWN when pid 1's is out
+ * of reach (reading it needs ptrace access to pid 1).
  */
-int pnl_other_netns(void)
+int pnl_netns(void)
 {
 	struct stat self, init;
 
 	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init))
-		return 0;
-	return self.st_dev != init.st_dev || self.st_ino != init.st_ino;
+		return NETNS_UNKNOWN;
+	if (self.st_dev != init.st_dev || self.st_ino != init.st_ino)
+		return NETNS_OTHER;
+	return NETNS_INITIAL;
 }
 
 int pnl_open(struct pctx *ctx)
 {
 	int ret = pnl_family_present(ctx);
 
-	if (ret == 1 && pnl_other_netns())
+	if (ret != 1)
+		return ret;
+	switch (pnl_netns()) {
+	case NETNS_OTHER:
 		return perr(ctx, PE_NOTSUP,
-			    "iommu-pasid answers only in the initial network namespace");
-	if (ret == 1)
+			    "iommu-pasid exists only in the initial network namespace, and this process is in another");
+	case NETNS_UNKNOWN:
 		return perr(ctx, PE_NOTSUP,
-			    "this kernel has no iommu-pasid netlink family here (it needs the iommu-pasid patches and CONFIG_IOMMU_PASID_NETLINK, and exists only in the initial network namespace)");
-	return ret;
+			    "no iommu-pasid netlink family here: this kernel lacks it (it needs the iommu-pasid patches and CONFIG_IOMMU_PASID_NETLINK), or this process is outside the initial network namespace, the only one it exists in");
+	default:
+		return perr(ctx, PE_NOTSUP,
+			    "this kernel has no iommu-pasid netlink family (it needs the iommu-pasid patches and CONFIG_IOMMU_PASID_NETLINK; it exists only in the initial network namespace)");
+	}
 }
 
 int pnl_join_monitor(struct pctx *ctx)

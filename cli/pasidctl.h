@@ -71,6 +71,8 @@ struct pctx {
 struct args {
 	int argc;
 	char **argv;
+	const char *kws[8];	/* the keywords given so far, each once */
+	int nkws;
 };
 
 static inline bool args_done(const struct args *a) { return a->argc <= 0; }
@@ -157,7 +159,8 @@ int pnl_dump(struct pctx *ctx, struct nl_msg *msg, int attrset, pnl_obj_cb cb,
 struct json_object *pnl_to_json(struct pctx *ctx, struct nl_msg *msg,
 			       int attrset);
 int pnl_family_present(struct pctx *ctx);
-int pnl_other_netns(void);
+enum { NETNS_INITIAL, NETNS_OTHER, NETNS_UNKNOWN };
+int pnl_netns(void);
 int pnl_collect(struct pctx *ctx, struct json_object *obj, void *array);
 /*
  * A message's attributes after one validating walk (nl.c): where each

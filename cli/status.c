@@ -75,7 +75,8 @@ static int status(struct pctx *ctx, struct args *a)
 	struct json_object *iommus = json_object_new_array();
 	struct json_object *devs = json_object_new_array();
 	struct json_object *fam_devs = NULL;
-	int present, capable = 0, outside = 0;
+	int present, netns, capable = 0, outside = 0;
+	bool unlisted = false;
 	struct json_object *g;
 	struct dirent *b, *e;
 	DIR *bd, *dd;
@@ -90,18 +91,23 @@ static int status(struct pctx *ctx, struct args *a)
 			    args_peek(a));
 	}
 	present = pnl_family_present(ctx);
+	netns = pnl_netns();
 	json_object_object_add(fam, "name", json_object_new_string(IOMMU_PASID_FAMILY_NAME));
 	json_object_object_add(fam, "present", json_object_new_boolean(present == 0));
+	json_object_object_add(fam, "netns", json_object_new_string(
+		netns == NETNS_OTHER ? "other" : netns == NETNS_INITIAL ? "initial" : "unknown"));
 	if (present == 0) {
 		struct nl_msg *msg = pnl_new(ctx, IOMMU_PASID_CMD_DEV_GET, NLM_F_DUMP);
 
 		json_object_object_add(fam, "version", json_object_new_int(ctx->family_version));
 		json_object_object_add(fam, "monitor", json_object_new_boolean(ctx->mcgrp != 0));
 		fam_devs = json_object_new_array();
-		if (msg && pnl_dump(ctx, msg, AS_DEV, pnl_collect, fam_devs, NULL))
+		if (msg && pnl_dump(ctx, msg, AS_DEV, pnl_collect, fam_devs, NULL)) {
+			unlisted = true;
 			json_object_object_add(fam, "error",
 					       json_object_new_string(ctx->kmsg[0] ? ctx->kmsg :
 								      strerror(ctx->kerr)));
+		}
 	}
 	json_object_object_add(st, "format-version", json_object_new_int(PASIDCTL_FORMAT_VERSION));
 	json_object_object_add(st, "family", fam);
@@ -150,8 +156,14 @@ static int status(struct pctx *ctx, struct args *a)
 			snprintf(h, sizeof(h), "%s/%s", b->d_name, e->d_name);
 			fd = listed(fam_devs, h);
 			ok = fd;
-			if (present != 0)
+			if (present != 0 && netns == NETNS_OTHER)
+				why = "the iommu-pasid family is not in this network namespace to ask";
+			else if (present != 0 && netns == NETNS_UNKNOWN)
+				why = "no iommu-pasid family here to ask (the kernel lacks it, or this process is outside the initial network namespace)";
+			else if (present != 0)
 				why = "the kernel has no iommu-pasid family to ask";
+			else if (unlisted)
+				why = "the iommu-pasid family did not list the devices (see its error)";
 			else if (!ok && !strcmp(b->d_name, "pci") &&
 				 pci_has_pasid_cap(e->d_name) == 0)
 				why = "the device has no PCI PASID capability";
@@ -185,8 +197,10 @@ static int status(struct pctx *ctx, struct args *a)
 		if (present == 0)
 			printf("family iommu-pasid: present, version %d%s\n", ctx->family_version,
 			       ctx->mcgrp ? ", monitor group" : "");
-		else if (pnl_other_netns())
+		else if (netns == NETNS_OTHER)
 			printf("family iommu-pasid: not in this network namespace; it exists only in the initial one\n");
+		else if (netns == NETNS_UNKNOWN)
+			printf("family iommu-pasid: not found; this kernel lacks the iommu-pasid patches or CONFIG_IOMMU_PASID_NETLINK, or this process is outside the initial network namespace\n");
 		else
 			printf("family iommu-pasid: missing; this kernel lacks the iommu-pasid patches or CONFIG_IOMMU_PASID_NETLINK\n");
 		if (json_object_object_get_ex(st, "global", &g))

@@ -474,7 +474,8 @@ static void fill_truncated_nest(struct nl_msg *m)
 static void test_reply_attrs(void)
 {
 	struct nl_msg *msg;
-	struct json_object *o;
+	struct json_object *o, *r;
+	struct nlattr *nest;
 	struct pctx ctx = { 0 };
 
 	o = reply(IOMMU_PASID_CMD_GLOBAL_GET, AS_GLOBAL, fill_good);
@@ -516,6 +517,27 @@ static void test_reply_attrs(void)
 	ok(o && jget_int(o, "local-ok", -1) == 1 &&
 	   jget_int(o, "group-max-pasids", -1) == 16,
 	   "local-ok is 0 or 1 whatever byte the kernel sends");
+	json_object_put(o);
+	nlmsg_free(msg);
+
+	/* a device's reservation is the dev-resv subset: no device handle */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 0, 1, 0, 0, IOMMU_PASID_CMD_DEV_GET, 1);
+	nest = nla_nest_start(msg, IOMMU_PASID_A_DEV_RESV);
+	nla_put_u32(msg, IOMMU_PASID_A_RESV_FIRST, 5);
+	nla_put_u32(msg, IOMMU_PASID_A_RESV_LAST, 9);
+	nla_put_string(msg, IOMMU_PASID_A_RESV_BUS_NAME, "evilbus");
+	nla_put_string(msg, IOMMU_PASID_A_RESV_DEV_NAME, "evildev");
+	nla_nest_end(msg, nest);
+	o = pnl_to_json(&ctx, msg, AS_DEV);
+	r = NULL;
+	if (o && json_object_object_get_ex(o, "resv", &r))
+		r = json_object_array_get_idx(r, 0);
+	ok(r && jget_int(r, "first", -1) == 5 && jget_int(r, "last", -1) == 9 &&
+	   !json_object_object_get_ex(r, "bus-name", NULL) &&
+	   !json_object_object_get_ex(r, "dev-name", NULL) &&
+	   !json_object_object_get_ex(r, "handle", NULL),
+	   "a reservation listed by a device carries first, last and label only");
 	json_object_put(o);
 	nlmsg_free(msg);
 }

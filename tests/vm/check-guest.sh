@@ -128,7 +128,8 @@ step "model-based PASID isolation test (pasid_model.py) exits 0" \
 	--steps "${PASID_MODEL_STEPS:-10000}" ${PASID_MODEL_SEED:+--seed "$PASID_MODEL_SEED"}
 step "netlink tests (nl_test.py) exit 0" run_tap nl-iommu-pasid /usr/bin/python3 tests/vm/nl_test.py "$K" "$B"
 step "cli.py cross-check runs" run_tap ynl-cli sh tests/vm/ynl-cli-check.sh "$K" "$B"
-# The family answers only in the initial network and pid namespaces.
+# The family exists only in the initial network namespace and answers only
+# callers in the initial pid namespace.
 step "requests from other network and pid namespaces are refused" \
 	run_tap ns-refusal bash tests/vm/ns-refusal.sh "$B"
 

@@ -206,7 +206,7 @@ def dev_set():
 
 
 @test
-def range_reserve_release():
+def resv_new_del():
     ynl.do("resv-new", {**H(A), "first": 100, "last": 199, "label": "vm1"})
     ynl.do("resv-new", {**H(A), "first": 200, "last": 299, "label": "vm1"})
     ynl.do("resv-new", {**H(A), "first": 300, "last": 300})

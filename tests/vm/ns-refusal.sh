@@ -4,7 +4,8 @@
 # tests/vm/ns-refusal.sh BUILD_DIR: the iommu-pasid family exists only in
 # the initial network namespace, and answers only callers in the initial pid
 # namespace (it names processes by pid). From a new network namespace
-# (unshare -n) and from a new pid namespace (unshare -p -f), every kind of
+# (unshare -n, and unshare -U -r -n as any user could) and from a new pid
+# namespace (unshare -p -f), every kind of
 # request, a do, a dump and a write, is refused: pasidctl says why and exits
 # 3 ("not supported here"). On the wire (a raw socket, stress.py's Genl):
 # in a new network namespace the controller does not know the family and a
@@ -20,6 +21,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # errno and extack of resolving the family, of a do (global-get) and of two
 # dumps (dev-get, mm-get) sent to the family's id in the initial namespace
 FAM=$(/usr/bin/python3 -c "import sys; sys.path.insert(0, '$HERE'); import stress; print(stress.Genl().fam)")
+# the monitor group's number in the initial namespace
+GRP=$(/usr/bin/python3 -c "import sys; sys.path.insert(0, '$HERE'); import stress; print(stress.Genl().mcgrps['monitor'])")
 PROBE="
 import sys
 sys.path.insert(0, '$HERE')
@@ -29,6 +32,14 @@ try:
     print('resolve', 0, '')
 except stress.NlErr as e:
     print('resolve', e.err, e.msg)
+import errno, socket
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+s.bind((0, 0))
+try:
+    s.setsockopt(270, 1, $GRP)  # SOL_NETLINK, NETLINK_ADD_MEMBERSHIP
+    print('join', 0, '')
+except OSError as e:
+    print('join', e.errno, '')
 g = stress.Genl(fam=$FAM)
 for what, fn in (('global-get', lambda: g.do(stress.CMD_GLOBAL_GET)),
                  ('dev-get dump', lambda: g.dump(stress.CMD_DEV_GET)),
@@ -64,7 +75,17 @@ for r in "${reqs[@]}"; do
 done
 
 refused() { # NAME "UNSHARE ARGS" WORD CONFIG
-	local name=$1 ns=$2 word=$3 cfg=$4 r rc
+	local name=$1 ns=$2 word=$3 cfg=$4 r rc why
+	# pasidctl's words where the family does not exist, the kernel's where
+	# it refuses
+	if [ "$name" = "user and network" ]; then
+		# pid 1's namespaces are out of reach from a user namespace
+		why="no iommu-pasid netlink family here: this kernel lacks it (it needs the iommu-pasid patches and CONFIG_IOMMU_PASID_NETLINK), or this process is outside the initial network namespace, the only one it exists in"
+	elif [ "$word" = network ]; then
+		why="iommu-pasid exists only in the initial network namespace, and this process is in another"
+	else
+		why="iommu-pasid answers only in the initial pid namespace"
+	fi
 	# shellcheck disable=SC2086
 	if ! unshare $ns true 2>"$T/err"; then
 		nok "unshare $ns works (the kernel needs CONFIG_$cfg)"
@@ -79,11 +100,11 @@ refused() { # NAME "UNSHARE ARGS" WORD CONFIG
 		# document pasidctl closes its JSON with.
 		if [ $rc = 3 ] &&
 		   { [ ! -s "$T/out" ] || jq -e '[.dev, .proc] | map(. // [] | length) | add == 0' "$T/out" >/dev/null; } &&
-		   head -n1 "$T/err" | grep -qx "Error: iommu-pasid answers only in the initial $word namespace" &&
+		   head -n1 "$T/err" | grep -qx "Error: $why" &&
 		   sed -n 2p "$T/err" | jq -e '.error["exit-code"] == 3' >/dev/null; then
 			ok "from a new $name namespace, pasidctl $r is refused, says why, exit 3"
 		else
-			nok "from a new $name namespace, pasidctl $r: exit $rc, want 3 with \"Error: iommu-pasid answers only in the initial $word namespace\""
+			nok "from a new $name namespace, pasidctl $r: exit $rc, want 3 with \"Error: $why\""
 			show "$T/out" "$T/err"
 		fi
 	done
@@ -92,7 +113,7 @@ refused() { # NAME "UNSHARE ARGS" WORD CONFIG
 	if [ "$word" = network ]; then
 		want="2 .*"
 		what="ENOENT: the family does not exist there"
-		rs=("resolve" "global-get" "dev-get dump" "mm-get dump")
+		rs=("resolve" "join" "global-get" "dev-get dump" "mm-get dump")
 	else
 		want="95 iommu-pasid answers only in the initial $word namespace"
 		what="EOPNOTSUPP and the extack"
@@ -114,6 +135,7 @@ refused() { # NAME "UNSHARE ARGS" WORD CONFIG
 	done
 }
 refused network "-n" network NET_NS
+refused "user and network" "-U -r -n" network USER_NS
 refused pid "-p -f" pid PID_NS
 
 # Nothing the refused writes tried changed anything.

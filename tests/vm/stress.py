@@ -173,6 +173,7 @@ class Genl:
         self.s, self.seq = s, random.randrange(1 << 20)
         self.bufsize = 4096 if small else 65536
         self.fam = 0x10
+        self.mcgrps = {}
         self.fam = fam or self._family()
 
     def close(self):
@@ -223,6 +224,10 @@ class Genl:
                 for t, v in attrs_of(p[4:]):
                     if t == 1:
                         fam = struct.unpack_from("<H", v)[0]
+                    elif t == 7:  # CTRL_ATTR_MCAST_GROUPS: {name: id}
+                        for _, g in attrs_of(v):
+                            ga = dict(attrs_of(g))
+                            self.mcgrps[sz(ga[1])] = u32(ga[2])
 
     def do(self, cmd, payload=b""):
         seq = self._send(self.fam, NLM_F_REQUEST | NLM_F_ACK, cmd, payload)
@@ -296,11 +301,27 @@ def mm_decode(attrs):
     return m
 
 
-# IOMMU_PASID_A_DEV_* of include/linux/iommu_pasid.h
-DEV_NAMES = {1: "bus-name", 2: "dev-name", 3: "iommu-group", 4: "max-pasids",
-             5: "pool-min", 6: "pool-max", 7: "mode", 8: "allocated",
-             9: "reserved", 10: "bonds-global", 11: "bonds-local",
-             14: "local-ok", 15: "group-max-pasids"}
+def uapi_attrs(prefix):
+    """{number: spec name} of an attribute enum of the UAPI header, so that
+    the numbers follow the spec."""
+    hdr = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "../../include/linux/iommu_pasid.h")
+    text = open(hdr).read()
+    body = text[text.index(prefix + "BUS_NAME = 1"):]
+    out, n = {}, 0
+    for line in body.splitlines():
+        line = line.strip().rstrip(",")
+        if not line.startswith(prefix):
+            break
+        name, _, val = line.partition(" = ")
+        n = int(val) if val else n + 1
+        out[n] = name[len(prefix):].lower().replace("_", "-")
+    return out
+
+
+DEV_NAMES = uapi_attrs("IOMMU_PASID_A_DEV_")
+A_DEV_RESV = [k for k, v in DEV_NAMES.items() if v == "resv"][0]
+A_DEV_BOND = [k for k, v in DEV_NAMES.items() if v == "bond"][0]
 
 
 def dev_decode(attrs):
@@ -308,11 +329,11 @@ def dev_decode(attrs):
     for t, v in attrs:
         if t in (1, 2):
             d[DEV_NAMES[t]] = sz(v)
-        elif t == 12:
+        elif t == A_DEV_RESV:
             r = {k: v for k, v in attrs_of(v)}
             d["resv"].append((u32(r[1]), u32(r[2]),
                               sz(r[3]) if 3 in r else ""))
-        elif t == 13:
+        elif t == A_DEV_BOND:
             d["bond"].append(bond_decode(v))
         elif t in DEV_NAMES:
             d[DEV_NAMES[t]] = u32(v)
