@@ -56,7 +56,7 @@ export PATH=/usr/bin:/bin:$PATH
 # header as the series.
 {
 	echo "TAP version 13"
-	echo "1..5"
+	echo "1..6"
 	spec=$tree/Documentation/netlink/specs/iommu-pasid.yaml
 	gen() { (cd "$tree" && /usr/bin/python3 tools/net/ynl/ynl-gen-c.py --spec "$spec" "$@"); }
 	tmp=$(mktemp -d)
@@ -85,6 +85,15 @@ export PATH=/usr/bin:/bin:$PATH
 		echo "ok 5 include/linux/iommu_pasid.h is the series' UAPI header"
 	else
 		echo "not ok 5 include/linux/iommu_pasid.h differs from the series' UAPI header"
+	fi
+	# the spec's HTML page shows what the spec says of its group
+	if (cd "$tree" && /usr/bin/python3 tools/net/ynl/ynl-gen-rst.py -i "$spec" -o "$tmp/spec.rst") >"$tmp/log" 2>&1 &&
+	   grep -q 'sys-admin-perm' "$tmp/spec.rst" &&
+	   grep -q 'Every change an admin or a bind makes' "$tmp/spec.rst"; then
+		echo "ok 6 ynl-gen-rst.py renders the monitor group's flags and doc"
+	else
+		echo "not ok 6 ynl-gen-rst.py leaves out the monitor group's flags or doc"
+		sed 's/^/# /' "$tmp/log"
 	fi
 	rm -rf "$tmp"
 } > "$out/ynl-gen.tap"
@@ -116,7 +125,7 @@ export PATH=/usr/bin:/bin:$PATH
 	n=$((n + 1))
 	if [ -f "$page" ]; then
 		missing=$(awk '/^\.\. kernel-doc::/ { f = $3; next }
-			/:identifiers:/ { sub(/.*:identifiers:/, ""); id = 1 }
+			/^ *:identifiers:/ { sub(/.*:identifiers:/, ""); id = 1 }
 			id && NF && !/^\.\./ { for (i = 1; i <= NF; i++) print f, $i; next }
 			{ id = 0 }' "$page" | while read -r file ident; do
 				out=$("$tree/scripts/kernel-doc" -rst -function "$ident" "$tree/$file" 2>/dev/null)

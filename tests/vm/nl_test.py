@@ -221,7 +221,11 @@ def resv_new_del():
             msg="must lie within", attr="first")
     refused(22, ynl.do, "resv-new", {**H(B), "first": 1, "last": 16},
             msg="must lie within 1-15")
-    refused(22, ynl.do, "resv-new", {**H(A), "first": 5}, attr="last")
+    refused(22, ynl.do, "resv-new", {**H(A), "first": 5}, attr="last",
+            msg="resv-new needs first and last")
+    refused(22, ynl.do, "resv-new", {"bus-name": "svamock", "first": 5,
+                                     "last": 5}, attr="dev-name",
+            msg="a device is named by bus-name and dev-name")
     eq(len(dev_get(A)["resv"]), 3, "unchanged after refusals")
     ynl.do("resv-del", {**H(A), "label": "vm1"})
     refused(2, ynl.do, "resv-del", {**H(A), "label": "vm1"},

@@ -108,6 +108,25 @@ refused() { # NAME "UNSHARE ARGS" WORD CONFIG
 			show "$T/out" "$T/err"
 		fi
 	done
+	# status says why, in text and in JSON
+	# shellcheck disable=SC2086
+	unshare $ns "$P" status >"$T/out" 2>&1
+	rc=$?
+	# shellcheck disable=SC2086
+	unshare $ns "$P" -j status >"$T/json" 2>/dev/null
+	case $name in
+	network) st="family iommu-pasid: not in this network namespace"; js=other ;;
+	"user and network") st="family iommu-pasid: not found; "; js=unknown ;;
+	*) st="family iommu-pasid: present"; js=initial ;;
+	esac
+	if [ $rc = 3 ] && grep -q "^$st" "$T/out" &&
+	   jq -e --arg js "$js" '.family.netns == $js and .usable == false' "$T/json" >/dev/null &&
+	   ! grep -q "reports no PASID support\|no iommu-pasid family to ask" "$T/out"; then
+		ok "from a new $name namespace, pasidctl status exits 3 and gives the namespace as the reason ($js)"
+	else
+		nok "from a new $name namespace, pasidctl status: exit $rc, want 3, \"$st\" and netns $js"
+		show "$T/out" "$T/json"
+	fi
 	# shellcheck disable=SC2086
 	unshare $ns /usr/bin/python3 -c "$PROBE" >"$T/out" 2>&1
 	if [ "$word" = network ]; then
