@@ -42,12 +42,6 @@ static const struct adesc resv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
 	[IOMMU_PASID_A_RESV_DEV_NAME] = A("dev-name", T_STR),
 };
 
-/* A reservation as dev-get lists it: the dev-resv subset of resv. */
-static const struct adesc devresv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
-	[IOMMU_PASID_A_RESV_FIRST] = A("first", T_U32),
-	[IOMMU_PASID_A_RESV_LAST] = A("last", T_U32),
-	[IOMMU_PASID_A_RESV_LABEL] = A("label", T_STR),
-};
 
 static const struct adesc bond_attrs[IOMMU_PASID_A_BOND_MAX + 1] = {
 	[IOMMU_PASID_A_BOND_BUS_NAME] = A("bus-name", T_STR),
@@ -109,12 +103,21 @@ static const struct aset asets[] = {
 	[AS_MM] = { mm_attrs, IOMMU_PASID_A_MM_MAX, AS_MM,
 		    IOMMU_PASID_A_MM_BUS_NAME, IOMMU_PASID_A_MM_DEV_NAME },
 	[AS_GLOBAL] = { global_attrs, IOMMU_PASID_A_GLOBAL_MAX, AS_GLOBAL, 0, 0 },
-	/* requests (resv-new, resv-del) and, nested, a device's reservations */
+	/* requests: resv-new, resv-del */
 	[AS_RESV] = { resv_attrs, IOMMU_PASID_A_RESV_MAX, AS_RESV,
 		      IOMMU_PASID_A_RESV_BUS_NAME, IOMMU_PASID_A_RESV_DEV_NAME },
 };
 
-static const struct aset devresv_set = { devresv_attrs, IOMMU_PASID_A_RESV_MAX, PS_DEVRESV,
+/*
+ * A reservation as dev-get lists it, the dev-resv subset of resv: its first
+ * attributes, so anything past label (a device handle) is unknown there.
+ */
+_Static_assert(IOMMU_PASID_A_RESV_FIRST < IOMMU_PASID_A_RESV_LABEL &&
+	       IOMMU_PASID_A_RESV_LAST < IOMMU_PASID_A_RESV_LABEL &&
+	       IOMMU_PASID_A_RESV_LABEL < IOMMU_PASID_A_RESV_BUS_NAME &&
+	       IOMMU_PASID_A_RESV_LABEL < IOMMU_PASID_A_RESV_DEV_NAME,
+	       "dev-resv is no longer the first attributes of resv");
+static const struct aset devresv_set = { resv_attrs, IOMMU_PASID_A_RESV_LABEL, PS_DEVRESV,
 					 0, 0 };
 static const struct aset bond_set = { bond_attrs, IOMMU_PASID_A_BOND_MAX, PS_BOND,
 				      IOMMU_PASID_A_BOND_BUS_NAME,
