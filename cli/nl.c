@@ -42,7 +42,6 @@ static const struct adesc resv_attrs[IOMMU_PASID_A_RESV_MAX + 1] = {
 	[IOMMU_PASID_A_RESV_DEV_NAME] = A("dev-name", T_STR),
 };
 
-
 static const struct adesc bond_attrs[IOMMU_PASID_A_BOND_MAX + 1] = {
 	[IOMMU_PASID_A_BOND_BUS_NAME] = A("bus-name", T_STR),
 	[IOMMU_PASID_A_BOND_DEV_NAME] = A("dev-name", T_STR),
