@@ -457,9 +457,9 @@ do_each() {
 # "bench": the two kernels make bench compares, both with the test kernel's
 # configuration less its debugging (kernel/config/bench.fragment):
 #   - the series, objects in build/kobj-bench, build/bzImage-bench;
-#   - the baseline: 6.12 plus the series up to and including the mock's
-#     selftests (the test-only SVA exemption, the mock IOMMU and its tests:
-#     what it takes to bind SVA at all without an IOMMU), nothing else; a
+#   - the baseline: 6.12 plus kernel/baseline/*.patch (the test-only SVA
+#     exemption, a mock IOMMU that binds globally and its tests: what it
+#     takes to bind SVA at all without an IOMMU), nothing else; a
 #     worktree build/baseline of build/linux, objects in build/kobj-baseline,
 #     build/bzImage-baseline. The lines of the fragments for symbols the
 #     baseline does not define (the family's) are dropped, each named.
@@ -519,17 +519,28 @@ bench_kernel() {
 do_bench() {
 	do_tree
 	setup_cc
-	local wt=$build/baseline c
-	c=$(tgit log --reverse --format=%H --diff-filter=A base..HEAD -- \
-		tools/testing/selftests/iommu/iommu_sva_mock.c | head -n 1)
-	[ -n "$c" ] || die "no patch of the series adds tools/testing/selftests/iommu/iommu_sva_mock.c"
+	local wt=$build/baseline want p
+	# The baseline is 6.12 with kernel/baseline/*.patch: the test-only SVA
+	# exemption and a mock IOMMU that binds globally, as 6.12 does (an
+	# earlier form of the series' mock, which needs the series' API).
+	want=$(cat "$top"/kernel/baseline/*.patch | sha256sum | cut -d' ' -f1)
 	# a worktree of a tree made again (make_base) is gone with it
 	if [ -d "$wt" ] && ! git -C "$wt" rev-parse -q --verify HEAD >/dev/null 2>&1; then
 		rm -rf "$wt"
 		tgit worktree prune
 	fi
-	[ -d "$wt" ] || tgit worktree add -q --detach "$wt" "$c"
-	[ "$(git -C "$wt" rev-parse HEAD)" = "$c" ] || git -C "$wt" checkout -q --detach "$c"
+	[ -d "$wt" ] || tgit worktree add -q --detach "$wt" base
+	if [ "$(cat "$build/baseline.stamp" 2>/dev/null)" != "$want" ]; then
+		echo "  TREE    baseline: base + kernel/baseline"
+		git -C "$wt" am --abort >/dev/null 2>&1 || true
+		git -C "$wt" checkout -q --detach base
+		for p in "$top"/kernel/baseline/*.patch; do
+			git -C "$wt" -c user.name="pasid build" -c user.email=build@localhost \
+				am -q --whitespace=error-all "$p" ||
+				die "kernel/baseline/${p##*/} does not apply to base"
+		done
+		echo "$want" > "$build/baseline.stamp"
+	fi
 	[ $# != 0 ] || set -- bzImage modules
 	bench_kernel "$tree" "$build/kobj-bench" bench "$@"
 	bench_kernel "$wt" "$build/kobj-baseline" baseline "$@"
