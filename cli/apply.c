@@ -89,7 +89,7 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 				    e->resv[k].r.first, e->resv[k].r.last,
 				    (long long)max - 1);
 
-	if ((e->mode == IOMMU_PASID_POLICY_LOCAL || e->mode == IOMMU_PASID_POLICY_AUTO) &&
+	if ((e->mode == IOMMU_PASID_MODE_LOCAL || e->mode == IOMMU_PASID_MODE_AUTO) &&
 	    !jget_int(t->cur, "local-ok", 1))
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: mode %s: the device's driver relies on the CPU's PASID (local-ok 0); nothing changed",

@@ -10,20 +10,20 @@
 #define IOMMU_PASID_FAMILY_VERSION	1
 
 /**
- * enum iommu_pasid_policy - Which PASID an SVA bind by policy uses; the values
- *   of the kernel's enum iommu_pasid_mode.
- * @IOMMU_PASID_POLICY_DEFAULT: For a process, follow the device's mode.
- * @IOMMU_PASID_POLICY_GLOBAL: The process's global PASID, the one ENQCMD uses.
- * @IOMMU_PASID_POLICY_LOCAL: A PASID from the device's pool, for that device
+ * enum iommu_pasid_mode - Which PASID an SVA bind by policy uses; the values
+ *   of the kernel's enum iommu_sva_mode.
+ * @IOMMU_PASID_MODE_DEFAULT: For a process, follow the device's mode.
+ * @IOMMU_PASID_MODE_GLOBAL: The process's global PASID, the one ENQCMD uses.
+ * @IOMMU_PASID_MODE_LOCAL: A PASID from the device's pool, for that device
  *   only.
- * @IOMMU_PASID_POLICY_AUTO: Global when it fits the device's IOMMU group,
- *   local otherwise.
+ * @IOMMU_PASID_MODE_AUTO: Global when it fits the device's IOMMU group, local
+ *   otherwise.
  */
-enum iommu_pasid_policy {
-	IOMMU_PASID_POLICY_DEFAULT,
-	IOMMU_PASID_POLICY_GLOBAL,
-	IOMMU_PASID_POLICY_LOCAL,
-	IOMMU_PASID_POLICY_AUTO,
+enum iommu_pasid_mode {
+	IOMMU_PASID_MODE_DEFAULT,
+	IOMMU_PASID_MODE_GLOBAL,
+	IOMMU_PASID_MODE_LOCAL,
+	IOMMU_PASID_MODE_AUTO,
 };
 
 /**
