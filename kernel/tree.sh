@@ -530,16 +530,20 @@ do_bench() {
 		tgit worktree prune
 	fi
 	[ -d "$wt" ] || tgit worktree add -q --detach "$wt" base
-	if [ "$(cat "$build/baseline.stamp" 2>/dev/null)" != "$want" ]; then
+	# The stamp names the patches and the commit they made: a worktree
+	# made again, or moved by hand, is made again from base.
+	if [ "$(sed -n 1p "$build/baseline.stamp" 2>/dev/null)" != "$want" ] ||
+	   [ "$(sed -n 2p "$build/baseline.stamp" 2>/dev/null)" != "$(git -C "$wt" rev-parse HEAD)" ]; then
 		echo "  TREE    baseline: base + kernel/baseline"
+		rm -f "$build/baseline.stamp"
 		git -C "$wt" am --abort >/dev/null 2>&1 || true
-		git -C "$wt" checkout -q --detach base
+		git -C "$wt" reset -q --hard base
 		for p in "$top"/kernel/baseline/*.patch; do
 			git -C "$wt" -c user.name="pasid build" -c user.email=build@localhost \
 				am -q --whitespace=error-all "$p" ||
 				die "kernel/baseline/${p##*/} does not apply to base"
 		done
-		echo "$want" > "$build/baseline.stamp"
+		printf '%s\n%s\n' "$want" "$(git -C "$wt" rev-parse HEAD)" > "$build/baseline.stamp"
 	fi
 	[ $# != 0 ] || set -- bzImage modules
 	bench_kernel "$tree" "$build/kobj-bench" bench "$@"
