@@ -74,8 +74,17 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 {
 	int64_t gmax = jget_int(t->cur, "group-max-pasids", 0);
 	int64_t max = jget_int(t->cur, "max-pasids", 0);
+	int64_t pmin, pmax;
 	int k;
 
+	/* The pool the device would have: a side the file leaves is kept. */
+	pmin = e->pool_min >= 0 ? e->pool_min : jget_int(t->cur, "pool-min", 0);
+	pmax = e->pool_max >= 0 ? e->pool_max : jget_int(t->cur, "pool-max", 0);
+	if ((e->pool_min >= 0 || e->pool_max >= 0) && pmin > pmax)
+		return perr(ctx, PE_KERNEL,
+			    "%s: dev[%d]: %s/%s: pool-min %lld is past pool-max %lld; nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
+			    (long long)pmax);
 	if (max && e->pool_max >= max)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-max %lld is past %lld, the device's last PASID; nothing changed",

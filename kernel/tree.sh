@@ -524,20 +524,28 @@ do_bench() {
 	# exemption and a mock IOMMU that binds globally, as 6.12 does (an
 	# earlier form of the series' mock, which needs the series' API).
 	want=$(cat "$top"/kernel/baseline/*.patch | sha256sum | cut -d' ' -f1)
-	# a worktree of a tree made again (make_base) is gone with it
-	if [ -d "$wt" ] && ! git -C "$wt" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+	# Only a worktree of build/linux is used, and only through its own
+	# git directory: "git -C" in a plain directory under build/ would
+	# find this project's repository instead. Anything else at $wt (a
+	# worktree of a tree made again, a copy, a directory left by hand) is
+	# removed, and a worktree deleted by hand is pruned.
+	tgit worktree prune
+	if [ -e "$wt" ] && [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$(cd "$wt" && pwd -P)" ]; then
 		rm -rf "$wt"
 		tgit worktree prune
 	fi
 	[ -d "$wt" ] || tgit worktree add -q --detach "$wt" base
 	# The stamp names the patches and the commit they made: a worktree
-	# made again, or moved by hand, is made again from base.
+	# made again, moved to another commit or edited is made again from
+	# base, untracked files (an interrupted git am) included.
 	if [ "$(sed -n 1p "$build/baseline.stamp" 2>/dev/null)" != "$want" ] ||
-	   [ "$(sed -n 2p "$build/baseline.stamp" 2>/dev/null)" != "$(git -C "$wt" rev-parse HEAD)" ]; then
+	   [ "$(sed -n 2p "$build/baseline.stamp" 2>/dev/null)" != "$(git -C "$wt" rev-parse HEAD)" ] ||
+	   [ -n "$(git -C "$wt" status --porcelain --ignored)" ]; then
 		echo "  TREE    baseline: base + kernel/baseline"
 		rm -f "$build/baseline.stamp"
 		git -C "$wt" am --abort >/dev/null 2>&1 || true
 		git -C "$wt" reset -q --hard base
+		git -C "$wt" clean -q -fdx
 		for p in "$top"/kernel/baseline/*.patch; do
 			git -C "$wt" -c user.name="pasid build" -c user.email=build@localhost \
 				am -q --whitespace=error-all "$p" ||

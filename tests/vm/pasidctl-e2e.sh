@@ -116,6 +116,18 @@ check "apply changed neither device" [ "$(state $D1)$(state $D5)" = "$before1$be
 printf '{"format-version": 1, "dev": [{"handle": "svamock/svamock503", "pool-min": 1, "pool-max": 100}]}' > "$T/wide.json"
 run 2 "apply of a pool past the group's width is refused" apply "$T/wide.json"
 has "apply names the group's last PASID" "pool-max 100 is past 15, the last PASID every device of its IOMMU group takes; nothing changed" "$T/err"
+# a pool-min past the pool-max the device keeps is refused before the
+# reservation the same file drops is released
+pool0=$("$P" -j dev show $D1 | jq -r '.dev[0]["pool-min"]|tostring')-$("$P" -j dev show $D1 | jq -r '.dev[0]["pool-max"]|tostring')
+run 0 "a narrow pool on svamock501" dev set $D1 pool 10-100
+run 0 "a reservation on svamock501" dev reserve $D1 range 50-60 label keep
+before1=$(state $D1)
+printf '{"format-version": 1, "dev": [{"handle": "%s", "mode": "auto", "pool-min": 200, "resv": []}]}' $D1 > "$T/inverted.json"
+run 2 "apply of a pool-min past the kept pool-max is refused" apply "$T/inverted.json"
+has "apply says why, before any change" "^Error: .*dev\\[0\\]: $D1: pool-min 200 is past pool-max 100; nothing changed" "$T/err"
+check "apply kept the reservation, the pool and the mode" [ "$(state $D1)" = "$before1" ]
+run 0 "svamock501's reservation released" dev release $D1 range 50-60
+run 0 "svamock501's pool back to $pool0" dev set $D1 pool "$pool0"
 echo 505 > $S/del_device
 
 # --- every way to name a device resolves to the same handle
