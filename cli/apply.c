@@ -77,10 +77,14 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 	int64_t pmin, pmax;
 	int k;
 
-	/* The pool the device would have: a side the file leaves is kept. */
-	pmin = e->pool_min >= 0 ? e->pool_min : jget_int(t->cur, "pool-min", 0);
-	pmax = e->pool_max >= 0 ? e->pool_max : jget_int(t->cur, "pool-max", 0);
-	if ((e->pool_min >= 0 || e->pool_max >= 0) && pmin > pmax)
+	/*
+	 * The pool the device would have: a side the file leaves is kept
+	 * (unknown, -1, if the listing lacks it: the kernel then decides).
+	 */
+	pmin = e->pool_min >= 0 ? e->pool_min : jget_int(t->cur, "pool-min", -1);
+	pmax = e->pool_max >= 0 ? e->pool_max : jget_int(t->cur, "pool-max", -1);
+	if ((e->pool_min >= 0 || e->pool_max >= 0) && pmin >= 0 && pmax >= 0 &&
+	    pmin > pmax)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-min %lld is past pool-max %lld; nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
