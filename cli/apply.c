@@ -64,6 +64,17 @@ struct target {
 };
 
 /*
+ * The pool the device would have after entry @e: each side the file gives,
+ * else the side the device has now in @cur, or @absent when @cur lacks it.
+ */
+static void effective_pool(const struct entry *e, struct json_object *cur,
+			   int64_t absent, int64_t *pmin, int64_t *pmax)
+{
+	*pmin = e->pool_min >= 0 ? e->pool_min : jget_int(cur, "pool-min", absent);
+	*pmax = e->pool_max >= 0 ? e->pool_max : jget_int(cur, "pool-max", absent);
+}
+
+/*
  * What the kernel is known to refuse, found before the first change: local
  * or auto on a device whose driver takes the CPU's PASID, a pool past what
  * every device of its IOMMU group takes, a pool or reservation past the
@@ -81,8 +92,7 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 	 * The pool the device would have: a side the file leaves is kept
 	 * (unknown, -1, if the listing lacks it: the kernel then decides).
 	 */
-	pmin = e->pool_min >= 0 ? e->pool_min : jget_int(t->cur, "pool-min", -1);
-	pmax = e->pool_max >= 0 ? e->pool_max : jget_int(t->cur, "pool-max", -1);
+	effective_pool(e, t->cur, -1, &pmin, &pmax);
 	if ((e->pool_min >= 0 || e->pool_max >= 0) && pmin >= 0 && pmax >= 0 &&
 	    pmin > pmax)
 		return perr(ctx, PE_KERNEL,
@@ -351,6 +361,7 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	const char *cmode;
 	char h[256];
 	struct range pool;
+	int64_t pmin, pmax;
 	int mode = -1, ret, i;
 	size_t k;
 
@@ -386,8 +397,10 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	cmode = jget_str(cur, "mode");
 	if (e->mode >= 0 && (!cmode || strcmp(cmode, mode_name(e->mode))))
 		mode = e->mode;
-	pool.first = e->pool_min >= 0 ? e->pool_min : jget_int(cur, "pool-min", 0);
-	pool.last = e->pool_max >= 0 ? e->pool_max : jget_int(cur, "pool-max", 0);
+	/* 0 for a side the listing lacks (the kernel sends both) */
+	effective_pool(e, cur, 0, &pmin, &pmax);
+	pool.first = pmin;
+	pool.last = pmax;
 	bool pool_change = pool.first != jget_int(cur, "pool-min", -1) ||
 			   pool.last != jget_int(cur, "pool-max", -1);
 	if (mode >= 0 || pool_change) {

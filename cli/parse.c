@@ -60,6 +60,32 @@ int parse_u32(const char *s, uint32_t max, uint32_t *out, struct pmsg *m)
 	return 0;
 }
 
+/*
+ * A process id: decimal digits only, from 1 to PID_MAX_LIMIT. No sign and
+ * no "0x": pids are decimal everywhere else (ps, /proc), so "0x10" is a
+ * slip rather than pid 16. Leading zeros are harmless: "010" is 10.
+ */
+int parse_pid(const char *s, uint32_t *out, struct pmsg *m)
+{
+	unsigned long long v = 0;
+	const char *p;
+
+	if (!s || !*s)
+		return fail(m, "empty process id");
+	for (p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return fail(m, "bad process id \"%s\": not a decimal number", s);
+		v = v * 10 + (*p - '0');
+		if (v > PID_MAX_LIMIT)
+			return fail(m, "bad process id \"%s\": out of range (at most %u)",
+				    s, PID_MAX_LIMIT);
+	}
+	if (!v)
+		return fail(m, "bad process id \"%s\": process ids start at 1", s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 /* "A-B" with A <= B, or "A" alone; PASIDs are 20 bits. */
 int parse_range(const char *s, struct range *r, struct pmsg *m)
 {

@@ -17,6 +17,7 @@
 #define PASIDCTL_VERSION	"1.0"
 #define PASIDCTL_FORMAT_VERSION	1
 #define PASID_MAX		0xfffffU	/* PASIDs are 20 bits wide */
+#define PID_MAX_LIMIT		4194304U	/* the kernel's largest pid_max */
 #define LABEL_MAX_LEN		31
 
 /*
@@ -126,6 +127,7 @@ struct range {
 };
 
 int parse_u32(const char *s, uint32_t max, uint32_t *out, struct pmsg *m);
+int parse_pid(const char *s, uint32_t *out, struct pmsg *m);
 int parse_range(const char *s, struct range *r, struct pmsg *m);
 int parse_range_list(const char *s, struct range *r, int max,
 		     struct pmsg *m);

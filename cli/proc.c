@@ -14,8 +14,6 @@
 
 #include "pasidctl.h"
 
-#define PID_MAX_LIMIT 4194304U
-
 static int proc_help(struct pctx *ctx, struct args *a)
 {
 	(void)ctx;
@@ -24,15 +22,6 @@ static int proc_help(struct pctx *ctx, struct args *a)
 	       "       pasidctl proc set PID [mode { default | global | local | auto }]\n"
 	       "                             [max-pasids N]\n"
 	       "       pasidctl proc help\n");
-	return 0;
-}
-
-static int parse_pid(struct pctx *ctx, const char *s, uint32_t *pid)
-{
-	struct pmsg pm;
-
-	if (parse_u32(s, PID_MAX_LIMIT, pid, &pm) || !*pid)
-		return perr(ctx, PE_USAGE, "bad process id \"%s\"", s);
 	return 0;
 }
 
@@ -297,11 +286,8 @@ static int proc_show(struct pctx *ctx, struct args *a)
 	int ret;
 
 	if ((w = args_peek(a)) && strcmp(w, "dev") && strcmp(w, "kind") &&
-	    strcmp(w, "help")) {
-		ret = parse_pid(ctx, args_next(a), &pid);
-		if (ret)
-			return ret;
-	}
+	    strcmp(w, "help"))
+		PARSE(ctx, parse_pid, args_next(a), &pid);
 	while ((w = args_next(a))) {
 		if (!strcmp(w, "dev")) {
 			if (!(w = args_next(a)))
@@ -373,9 +359,7 @@ static int proc_set(struct pctx *ctx, struct args *a)
 
 	if (!(w = args_next(a)))
 		return perr(ctx, PE_USAGE, "proc set needs a process id");
-	ret = parse_pid(ctx, w, &pid);
-	if (ret)
-		return ret;
+	PARSE(ctx, parse_pid, w, &pid);
 	while ((w = args_next(a))) {
 		if (!strcmp(w, "mode")) {
 			if (!(w = kw_value(ctx, a, "mode")))

@@ -31,6 +31,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	m.text[0] = '\0';
 	switch (data[0] % 10) {
 	case 0:
+		if (data[0] & 0x80) {
+			/* a pid: decimal digits only, 1 to PID_MAX_LIMIT */
+			ret = parse_pid(s, &v, &m);
+			if (!ret && (!v || v > PID_MAX_LIMIT ||
+				     s[strspn(s, "0123456789")]))
+				abort();
+			break;
+		}
 		ret = parse_u32(s, PASID_MAX, &v, &m);
 		if (!ret && v > PASID_MAX)
 			abort();

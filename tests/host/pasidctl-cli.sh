@@ -88,6 +88,22 @@ expect 1 "handle with two slashes" -- dev show a/b/c
 expect 1 "proc set pid 0" -- proc set 0 mode local
 expect 1 "proc set pid abc" -- proc set abc mode local
 expect 1 "proc set pid -1" -- proc set -1 mode local
+# pids are decimal only: a hex pid is refused, never read as another pid
+expect 1 "proc set pid 0x10 (hex)" -- proc set 0x10 mode local
+grep -q '^Error: bad process id "0x10": not a decimal number$' "$tmp/err" &&
+	ok "proc set 0x10: the error names 0x10 and says a pid is decimal" || nok "proc set 0x10: $(cat "$tmp/err")"
+expect 1 "proc set pid 0X10 (hex)" -- proc set 0X10 max-pasids 4
+expect 1 "proc show pid 0x10 (hex)" -- proc show 0x10
+grep -q '"0x10"' "$tmp/err" && ok "proc show 0x10 names 0x10" || nok "proc show 0x10: $(cat "$tmp/err")"
+expect 1 "proc show pid -5" -- proc show -5
+grep -q '"-5"' "$tmp/err" && ok "proc show -5 names -5" || nok "proc show -5: $(cat "$tmp/err")"
+expect 1 "proc show pid +5" -- proc show +5
+expect 1 "proc show pid 99999999999" -- proc show 99999999999
+grep -q '"99999999999": out of range' "$tmp/err" && ok "proc show 99999999999 names it, out of range" ||
+	nok "proc show 99999999999: $(cat "$tmp/err")"
+expect 1 "proc show pid 4194305 (past PID_MAX_LIMIT)" -- proc show 4194305
+expect 1 "proc show pid 0" -- proc show 0
+expect 1 "proc show pid 0x10 with a filter" -- proc show 0x10 kind local
 expect 1 "max-pasids past 2^20" -- proc set 1 max-pasids 2000000
 expect 1 "proc set nothing" -- proc set 1
 expect 1 "proc show kind auto" -- proc show kind auto
@@ -140,8 +156,9 @@ grep -q 'dev\[0\]: unknown key "modes"' <(printf '%s' '{"format-version": 1, "de
 if "$P" status >/dev/null 2>&1; then
 	n=$((n + 1)); echo "ok $n - # SKIP this kernel has the iommu-pasid family"
 else
+	# (pid 010 is pid 10: leading zeros pass the parser, to the kernel)
 	for c in "dev show" "dev show $D" "proc show" "proc set 1 mode local" "dev set $D mode local" "monitor" \
-		 "global show" "global set floor 65536"; do
+		 "global show" "global set floor 65536" "proc show 010" "proc show 4194304"; do
 		expect 3 "no family: $c" -- $c
 		grep -q 'no iommu-pasid netlink family' "$tmp/err" && ok "no family: $c says why" ||
 			nok "no family: $c message"

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libudev.h>
@@ -112,6 +113,55 @@ static void test_u32(void)
 			ok(r == -PE_USAGE && v == 12345 && pm.text[0],
 			   "parse_u32(\"%s\") fails with a message (%s)", t[i].s, pm.text);
 	}
+}
+
+/* Process ids: decimal only, 1 to PID_MAX_LIMIT; "0x10" is no pid 16. */
+static void test_pid(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+		uint32_t v;
+		const char *msg;	/* part of the error message */
+	} t[] = {
+		{ "1", 1, 1, NULL },
+		{ "4242", 1, 4242, NULL },
+		{ "010", 1, 10, NULL },		/* leading zeros: still decimal */
+		{ "0000000000000000000000001", 1, 1, NULL },
+		{ "4194304", 1, PID_MAX_LIMIT, NULL },
+		{ "4194305", 0, 0, "out of range" },
+		{ "99999999999", 0, 0, "out of range" },
+		{ "99999999999999999999999", 0, 0, "out of range" },	/* past 64 bits */
+		{ "0", 0, 0, "start at 1" },
+		{ "000", 0, 0, "start at 1" },
+		{ "0x10", 0, 0, "not a decimal number" },
+		{ "0X10", 0, 0, "not a decimal number" },
+		{ "0x", 0, 0, "not a decimal number" },
+		{ "-5", 0, 0, "not a decimal number" },
+		{ "+5", 0, 0, "not a decimal number" },
+		{ " 5", 0, 0, "not a decimal number" },
+		{ "5 ", 0, 0, "not a decimal number" },
+		{ "12a", 0, 0, "not a decimal number" },
+		{ "1e3", 0, 0, "not a decimal number" },
+		{ "abc", 0, 0, "not a decimal number" },
+		{ "", 0, 0, "empty" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint32_t v = 12345;
+		int r;
+
+		pm.text[0] = '\0';
+		r = parse_pid(t[i].s, &v, &pm);
+		if (t[i].ok)
+			ok(r == 0 && v == t[i].v, "parse_pid(\"%s\") = %u", t[i].s, t[i].v);
+		else
+			ok(r == -PE_USAGE && v == 12345 && strstr(pm.text, t[i].msg),
+			   "parse_pid(\"%s\") fails: %s", t[i].s, pm.text);
+	}
+	ok(parse_pid(NULL, &(uint32_t){ 0 }, &pm) == -PE_USAGE,
+	   "parse_pid(NULL) fails");
 }
 
 static void test_range(void)
@@ -944,11 +994,118 @@ static void test_reserve_undo(void)
 		printf("# stderr: %s\n", err);
 }
 
+/* ---------------------------------------------------------------- apply */
+
+/*
+ * svamock/svamock1 as the kernel lists it: 1024 PASIDs, pool 1-100, mode
+ * global; without pool-max unless @pool_max.
+ */
+static struct nl_msg *dev_msg(int flags, bool pool_max)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	genlmsg_put(m, 0, 0, 0x20, 0, flags, IOMMU_PASID_CMD_DEV_GET, 1);
+	nla_put_string(m, IOMMU_PASID_A_DEV_BUS_NAME, "svamock");
+	nla_put_string(m, IOMMU_PASID_A_DEV_DEV_NAME, "svamock1");
+	nla_put_u32(m, IOMMU_PASID_A_DEV_MAX_PASIDS, 1024);
+	nla_put_u32(m, IOMMU_PASID_A_DEV_POOL_MIN, 1);
+	if (pool_max)
+		nla_put_u32(m, IOMMU_PASID_A_DEV_POOL_MAX, 100);
+	nla_put_u32(m, IOMMU_PASID_A_DEV_MODE, IOMMU_PASID_MODE_GLOBAL);
+	return m;
+}
+
+static const char *apply_json;
+static bool apply_pool_max;
+static int apply_ret;
+
+/*
+ * apply --dry-run of apply_json, the kernel answering with the family, the
+ * device list (a dump of one device) and that device (a do).
+ */
+static void run_apply(void *arg)
+{
+	char path[64];
+	char *argv[] = { "apply", "--dry-run", path, NULL };
+	struct nl_msg *ms[1];
+	struct pctx ctx;
+	size_t len;
+	int fd;
+
+	(void)arg;
+	fd = memfd_create("apply.json", 0);
+	if (fd < 0 || write(fd, apply_json, strlen(apply_json)) < 0)
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	dump_input(stream_in, sizeof(stream_in));
+	len = dump_prologue_len;
+	ms[0] = dev_msg(NLM_F_MULTI, apply_pool_max);
+	put_dgram(stream_in, &len, ms, 1, true);
+	ms[0] = dev_msg(0, apply_pool_max);
+	put_dgram(stream_in, &len, ms, 1, false);
+	len = put_err(stream_in, len, 0, NULL);
+	fake_kernel(&ctx, stream_in, len);
+	apply_ret = run_args(&ctx, 3, argv);
+	fake_done(&ctx);
+	close(fd);
+}
+
+/*
+ * The pool a device would have: a side the file leaves is the device's.
+ * Checked before any change against what the listing says, and what the
+ * dev-set carries.
+ */
+static void test_apply_pool(void)
+{
+	static const struct {
+		const char *dev;	/* the file's entry, after the handle */
+		bool pool_max;		/* the listing has pool-max */
+		int ret;
+		const char *want;	/* part of stdout and stderr */
+	} t[] = {
+		{ "\"pool-max\": 50", true, 0, "would svamock/svamock1: pool 1-100 -> 1-50\n" },
+		{ "\"pool-min\": 20", true, 0, "would svamock/svamock1: pool 1-100 -> 20-100\n" },
+		{ "\"pool-min\": 20, \"pool-max\": 60", true, 0, "pool 1-100 -> 20-60\n" },
+		{ "\"pool-min\": 1, \"pool-max\": 100", true, 0, "no changes\n" },
+		{ "\"mode\": \"global\"", true, 0, "no changes\n" },
+		{ "\"pool-min\": 200", true, -PE_KERNEL,
+		  "svamock/svamock1: pool-min 200 is past pool-max 100; nothing changed\n" },
+		{ "\"pool-max\": 1024", true, -PE_KERNEL,
+		  "pool-max 1024 is past 1023, the device's last PASID; nothing changed\n" },
+		/* no pool-max listed: the check before the change leaves it to the kernel */
+		{ "\"pool-min\": 200", false, 0, "would svamock/svamock1: pool 1-0 -> 200-0\n" },
+		{ "\"pool-max\": 50", false, 0, "would svamock/svamock1: pool 1-0 -> 1-50\n" },
+	};
+	static char file[256];
+	size_t i;
+	char *out;
+	bool good;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(file, sizeof(file),
+			 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", %s}]}",
+			 t[i].dev);
+		apply_json = file;
+		apply_pool_max = t[i].pool_max;
+		out = capture_both(run_apply, NULL);
+		/* a refusal: one Error: line, and nothing else */
+		good = apply_ret == t[i].ret && strstr(out, t[i].want) &&
+		       (!t[i].ret || (!strncmp(out, "Error: ", 7) &&
+				      strchr(out, '\n') == out + strlen(out) - 1));
+		ok(good, "apply --dry-run {%s}%s: %s%.*s", t[i].dev,
+		   t[i].pool_max ? "" : ", no pool-max listed",
+		   t[i].ret ? "refused, " : "", (int)strcspn(t[i].want, "\n"), t[i].want);
+		if (!good)
+			printf("# exit %d, output: %s\n", apply_ret, out);
+	}
+}
+
 int main(void)
 {
 	saved_stderr = dup(2);
 	printf("TAP version 13\n");
 	test_u32();
+	test_pid();
 	test_range();
 	test_list();
 	test_keywords();
@@ -960,6 +1117,7 @@ int main(void)
 	test_resolve();
 	test_stream();
 	test_reserve_undo();
+	test_apply_pool();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }

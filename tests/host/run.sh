@@ -163,25 +163,32 @@ PY
 	else
 		echo "not ok $n the spec leaves undocumented: $undoc"
 	fi
-	# every function a commit message or the cover letter names exists: at
-	# the end of the series, or, for a commit message, before that commit
-	# (a patch may name what it removes)
+	# every function a commit message names exists where the patch sits:
+	# in the commit's tree, or in its parent's (a patch may name what it
+	# removes); every function the cover letter names exists at the end
 	n=$((n + 1))
-	gone=$( { git -C "$tree" log --format=%B base..HEAD
-		  cat "$top/kernel/cover-letter.txt"; } |
-		grep -oE '\b[a-z_][a-z0-9_]{3,}\(\)' | sort -u | tr -d '()' |
-		while read -r f; do
-			git -C "$tree" grep -qE "\b$f\b" HEAD -- '*.c' '*.h' '*.py' && continue
-			ok=
-			for c in $(git -C "$tree" log --format=%H -F --grep="$f()" base..HEAD); do
-				git -C "$tree" grep -qE "\b$f\b" "$c^" -- '*.c' '*.h' '*.py' && ok=1
-			done
-			[ -n "$ok" ] || echo "$f"
-		done | tr '\n' ' ')
+	fnames() { grep -oE '\b[a-z_][a-z0-9_]{3,}\(\)' | tr -d '()' | sort -u; }
+	# the names of $2 (one per line) found in the C and Python of tree $1
+	found_in() {
+		git -C "$tree" grep -ohwE "$(paste -sd'|' <<< "$2")" "$1" -- \
+			'*.c' '*.h' '*.py' | sort -u
+	}
+	gone=$( {
+		for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
+			names=$(git -C "$tree" log -1 --format=%B "$c" | fnames)
+			[ -n "$names" ] || continue
+			comm -23 <(echo "$names") \
+				<( { found_in "$c" "$names"; found_in "$c^" "$names"; } | sort -u) |
+				sed "s/\$/() in $(git -C "$tree" log -1 --format=%h "$c")/"
+		done
+		names=$(fnames < "$top/kernel/cover-letter.txt")
+		comm -23 <(echo "$names") <(found_in HEAD "$names") |
+			sed 's/$/() in the cover letter/'
+	} | paste -sd' ')
 	if [ -z "$gone" ]; then
-		echo "ok $n every function named in a commit message or the cover letter exists"
+		echo "ok $n every function a commit message names exists at that commit, and every one the cover letter names at the end"
 	else
-		echo "not ok $n commit messages or the cover letter name functions that do not exist: $gone"
+		echo "not ok $n functions named where they do not exist: $gone"
 	fi
 	echo "1..$n"
 	rm -rf "$tmp"
