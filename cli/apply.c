@@ -86,6 +86,7 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 	int64_t gmax = jget_int(t->cur, "group-max-pasids", 0);
 	int64_t max = jget_int(t->cur, "max-pasids", 0);
 	int64_t pmin, pmax;
+	bool same;
 	int k;
 
 	/*
@@ -93,13 +94,21 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 	 * (unknown, -1, if the listing lacks it: the kernel then decides).
 	 */
 	effective_pool(e, t->cur, -1, &pmin, &pmax);
-	if ((e->pool_min >= 0 || e->pool_max >= 0) && pmin >= 0 && pmax >= 0 &&
-	    pmin > pmax)
+	/*
+	 * A pool the device has already is not sent, so there is nothing to
+	 * refuse: a listing applied as it is changes nothing, even where a
+	 * narrower group-mate left the pool past the group's width.
+	 */
+	same = pmin >= 0 && pmax >= 0 &&
+	       pmin == jget_int(t->cur, "pool-min", -1) &&
+	       pmax == jget_int(t->cur, "pool-max", -1);
+	if ((e->pool_min >= 0 || e->pool_max >= 0) && !same && pmin >= 0 &&
+	    pmax >= 0 && pmin > pmax)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-min %lld is past pool-max %lld; nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
 			    (long long)pmax);
-	if (max && e->pool_max >= max)
+	if (max && !same && e->pool_max >= max)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-max %lld is past %lld, the device's last PASID; nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, (long long)e->pool_max,
@@ -117,7 +126,7 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: mode %s: the device's driver relies on the CPU's PASID (local-ok 0); nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, mode_name(e->mode));
-	if (gmax && e->pool_max >= gmax)
+	if (gmax && !same && e->pool_max >= gmax)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-max %lld is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, (long long)e->pool_max,

@@ -61,7 +61,8 @@ int parse_u32(const char *s, uint32_t max, uint32_t *out, struct pmsg *m)
 }
 
 /*
- * A process id: decimal digits only, from 1 to PID_MAX_LIMIT. No sign and
+ * A process id: decimal digits only, from 1 to PID_MAX_LIMIT - 1 (pids are
+ * below pid_max, at most PID_MAX_LIMIT). No sign and
  * no "0x": pids are decimal everywhere else (ps, /proc), so "0x10" is a
  * slip rather than pid 16. Leading zeros are harmless: "010" is 10.
  */
@@ -76,9 +77,9 @@ int parse_pid(const char *s, uint32_t *out, struct pmsg *m)
 		if (!isdigit((unsigned char)*p))
 			return fail(m, "bad process id \"%s\": not a decimal number", s);
 		v = v * 10 + (*p - '0');
-		if (v > PID_MAX_LIMIT)
+		if (v >= PID_MAX_LIMIT)
 			return fail(m, "bad process id \"%s\": out of range (at most %u)",
-				    s, PID_MAX_LIMIT);
+				    s, PID_MAX_LIMIT - 1);
 	}
 	if (!v)
 		return fail(m, "bad process id \"%s\": process ids start at 1", s);

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (data[0] & 0x80) {
 			/* a pid: decimal digits only, 1 to PID_MAX_LIMIT */
 			ret = parse_pid(s, &v, &m);
-			if (!ret && (!v || v > PID_MAX_LIMIT ||
+			if (!ret && (!v || v >= PID_MAX_LIMIT ||
 				     s[strspn(s, "0123456789")]))
 				abort();
 			break;

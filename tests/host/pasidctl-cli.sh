@@ -101,7 +101,7 @@ expect 1 "proc show pid +5" -- proc show +5
 expect 1 "proc show pid 99999999999" -- proc show 99999999999
 grep -q '"99999999999": out of range' "$tmp/err" && ok "proc show 99999999999 names it, out of range" ||
 	nok "proc show 99999999999: $(cat "$tmp/err")"
-expect 1 "proc show pid 4194305 (past PID_MAX_LIMIT)" -- proc show 4194305
+expect 1 "proc show pid 4194304 (no pid reaches PID_MAX_LIMIT)" -- proc show 4194304
 expect 1 "proc show pid 0" -- proc show 0
 expect 1 "proc show pid 0x10 with a filter" -- proc show 0x10 kind local
 expect 1 "max-pasids past 2^20" -- proc set 1 max-pasids 2000000
@@ -158,7 +158,7 @@ if "$P" status >/dev/null 2>&1; then
 else
 	# (pid 010 is pid 10: leading zeros pass the parser, to the kernel)
 	for c in "dev show" "dev show $D" "proc show" "proc set 1 mode local" "dev set $D mode local" "monitor" \
-		 "global show" "global set floor 65536" "proc show 010" "proc show 4194304"; do
+		 "global show" "global set floor 65536" "proc show 010" "proc show 4194303"; do
 		expect 3 "no family: $c" -- $c
 		grep -q 'no iommu-pasid netlink family' "$tmp/err" && ok "no family: $c says why" ||
 			nok "no family: $c message"

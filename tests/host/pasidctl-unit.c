@@ -115,7 +115,7 @@ static void test_u32(void)
 	}
 }
 
-/* Process ids: decimal only, 1 to PID_MAX_LIMIT; "0x10" is no pid 16. */
+/* Process ids: decimal only, 1 to PID_MAX_LIMIT - 1; "0x10" is no pid 16. */
 static void test_pid(void)
 {
 	static const struct {
@@ -128,8 +128,8 @@ static void test_pid(void)
 		{ "4242", 1, 4242, NULL },
 		{ "010", 1, 10, NULL },		/* leading zeros: still decimal */
 		{ "0000000000000000000000001", 1, 1, NULL },
-		{ "4194304", 1, PID_MAX_LIMIT, NULL },
-		{ "4194305", 0, 0, "out of range" },
+		{ "4194303", 1, PID_MAX_LIMIT - 1, NULL },
+		{ "4194304", 0, 0, "out of range" },
 		{ "99999999999", 0, 0, "out of range" },
 		{ "99999999999999999999999", 0, 0, "out of range" },	/* past 64 bits */
 		{ "0", 0, 0, "start at 1" },

@@ -11,8 +11,8 @@
 #   pci/0000:e7:00.0, 0000:e7:00.0, e7:00.0   -> svamock/svamock602 (8-bit)
 #   4242                                      -> a process bound to both
 #   /etc/pasidctl.json, /etc/pasidctl.batch   -> files written here
-# Each command must exit 0; monitor runs for two seconds and is stopped
-# with SIGINT.
+# Each command must exit 0; monitor runs for two seconds once it has
+# taken SIGINT over, and is then stopped with it.
 set -u
 B=${1:?usage: man-examples.sh BUILD_DIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -60,7 +60,20 @@ for page in pasidctl pasidctl-dev pasidctl-proc pasidctl-global pasidctl-monitor
 		run=$(echo "$shown" | map)
 		n=$((n + 1))
 		if [[ "$shown" == *" monitor"* ]]; then
-			timeout --preserve-status -s INT 2 bash -c "$run" >"$T/out" 2>&1
+			# SIGINT 2 s after pasidctl takes it over (it blocks it for
+			# a signalfd): a fixed delay from the start could beat that
+			# on a loaded machine, and SIGINT would kill it
+			bash -c "exec $run" >"$T/out" 2>&1 </dev/null &
+			mpid=$!
+			for _ in $(seq 300); do
+				kill -0 $mpid 2>/dev/null || break
+				blk=$(awk '/^SigBlk:/ { print $2 }' /proc/$mpid/status 2>/dev/null)
+				[ -n "$blk" ] && [ $((0x$blk & 2)) != 0 ] && break
+				sleep 0.1
+			done
+			kill -0 $mpid 2>/dev/null && sleep 2
+			kill -INT $mpid 2>/dev/null
+			wait $mpid
 			rc=$?
 		else
 			bash -c "$run" >"$T/out" 2>&1 </dev/null

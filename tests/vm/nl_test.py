@@ -497,6 +497,78 @@ def global_floor_and_local_opt_in():
             msg="the last PASID IOMMU group", attr="pool-max")
 
 
+@test
+def one_sided_dev_set_keeps_the_other_side():
+    """A dev-set with one side of the pool keeps the other as it is then,
+    even while another client changes that other side."""
+    D = 7030
+    deldev(D)
+    newdev(D, 20)
+    try:
+        ynl.do("dev-set", {**H(D), "pool-min": 5, "pool-max": 100})
+        ynl.do("dev-set", {**H(D), "pool-max": 200})
+        eq((dev_get(D)["pool-min"], dev_get(D)["pool-max"]), (5, 200),
+           "pool-max alone keeps pool-min")
+        ynl.do("dev-set", {**H(D), "pool-min": 7})
+        eq((dev_get(D)["pool-min"], dev_get(D)["pool-max"]), (7, 200),
+           "pool-min alone keeps pool-max")
+        pid = os.fork()
+        if pid == 0:        # pool-min alone, as fast as it goes
+            try:
+                other = YnlFamily(SPEC)
+                while True:
+                    other.do("dev-set", {**H(D), "pool-min": 5})
+            finally:
+                os._exit(0)
+        lost = []
+        try:
+            for i in range(150):
+                v = 100 if i % 2 else 200
+                ynl.do("dev-set", {**H(D), "pool-max": v})
+                got = dev_get(D)["pool-max"]
+                if got != v:
+                    lost.append((v, got))
+        finally:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        eq(lost, [], "pool-max set alone, then read back, while another "
+           "client sets pool-min alone")
+    finally:
+        deldev(D)
+
+
+@test
+def pool_past_a_narrower_group_reads_back_as_set():
+    """A pool that a narrower group-mate leaves nothing of reads back as
+    set, not as a range that ends before it starts, and what dev-get shows
+    is what dev-set takes."""
+    W, N = 7031, 7032
+    for n in (W, N):
+        deldev(n)
+    newdev(W, 20, 78)
+    try:
+        ynl.do("dev-set", {**H(W), "pool-min": 400, "pool-max": 500})
+        newdev(N, 8, 78)
+        d = dev_get(W)
+        eq((d["pool-min"], d["pool-max"], d["group-max-pasids"]),
+           (400, 500, 256), "the pool as set, past the group's width")
+        refused(34, ynl.do, "dev-set", {**H(W), "pool-min": 300},
+                msg="the last PASID IOMMU group", attr="pool-min")
+        eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (400, 500),
+           "unchanged after the refusal")
+        deldev(N)
+        ynl.do("dev-set", {**H(W), "pool-min": 100, "pool-max": 1000})
+        newdev(N, 8, 78)
+        eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (100, 255),
+           "a pool the group cuts reads back clamped")
+        ynl.do("dev-set", {**H(W), "pool-min": 50})
+        eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (50, 255),
+           "pool-min alone keeps the pool-max shown")
+    finally:
+        for n in (N, W):
+            deldev(n)
+
+
 def unpriv():
     """Run as an unprivileged user: no writes, no monitor, no one else."""
     out = []

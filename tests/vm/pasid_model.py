@@ -580,6 +580,16 @@ def release(d):
             del d.resv[f]
 
 
+def shown_pool_max(d):
+    """The pool-max dev-get shows: clamped to the group, which a narrower
+    device may have joined since, unless the group leaves nothing of the
+    pool; then as set."""
+    gw = model.group_width(d.group)
+    if d.pool[1] >= gw and d.pool[0] < gw:
+        return gw - 1
+    return d.pool[1]
+
+
 def dev_set(d):
     req = dict(H(d))
     mode = None
@@ -591,8 +601,17 @@ def dev_set(d):
         lo = rng.choice([1, 1, 2, 5, 10, 17])
         hi = rng.choice([lo, lo + 5, d.width - 1, d.width, 40, 300,
                          model.group_width(d.group)])
+        # one side alone keeps the other as dev-get shows it
+        side = rng.choice(["both", "both", "pool-min", "pool-max"])
+        if side == "pool-min":
+            hi = shown_pool_max(d)
+        elif side == "pool-max":
+            lo = d.pool[0]
         pool = (lo, hi)
-        req["pool-min"], req["pool-max"] = pool
+        if side != "pool-max":
+            req["pool-min"] = lo
+        if side != "pool-min":
+            req["pool-max"] = hi
     exp = 0
     if mode and mode != "global" and d.enqcmd:
         exp = errno.EOPNOTSUPP
@@ -793,8 +812,7 @@ def check():
         grp = model.group_bonds(d.group)
         want = {
             "mode": d.mode, "pool-min": d.pool[0],
-            # the effective pool: a narrower device may have joined since
-            "pool-max": min(d.pool[1], model.group_width(d.group) - 1),
+            "pool-max": shown_pool_max(d),
             "local-ok": 0 if d.enqcmd else 1,
             "group-max-pasids": model.group_width(d.group),
             "bonds-global": sum(1 for b in grp if not b.local),

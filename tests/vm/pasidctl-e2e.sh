@@ -128,6 +128,21 @@ has "apply says why, before any change" "^Error: .*dev\\[0\\]: $D1: pool-min 200
 check "apply kept the reservation, the pool and the mode" [ "$(state $D1)" = "$before1" ]
 run 0 "svamock501's reservation released" dev release $D1 range 50-60
 run 0 "svamock501's pool back to $pool0" dev set $D1 pool "$pool0"
+# a pool that a narrower group-mate leaves nothing of shows as set, and
+# what dev show -j says is an apply file that changes nothing
+echo "506 20 90" > $S/new_device
+run 0 "a pool 400-500 on svamock506" dev set svamock/svamock506 pool 400-500 mode local
+echo "507 8 90" > $S/new_device
+run 0 "dev show -j of svamock506 with an 8-bit group-mate" -j dev show svamock/svamock506
+check "its pool shows as set, past the group's 256 PASIDs" \
+	[ "$(jq -r '.dev[0] | "\(.["pool-min"])-\(.["pool-max"]) \(.["group-max-pasids"])"' "$T/out")" = "400-500 256" ]
+cp "$T/out" "$T/narrow.json"
+run 0 "that listing applied as a file" apply "$T/narrow.json"
+has "changes nothing" '^no changes$' "$T/out"
+run 2 "setting that pool again is refused while the group is narrower" dev set svamock/svamock506 pool 400-500
+has "the refusal names the group" '^Error: pool-max 500 is past 255, the last PASID IOMMU group' "$T/err"
+echo 507 > $S/del_device
+echo 506 > $S/del_device
 echo 505 > $S/del_device
 
 # --- every way to name a device resolves to the same handle
