@@ -406,14 +406,21 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	cmode = jget_str(cur, "mode");
 	if (e->mode >= 0 && (!cmode || strcmp(cmode, mode_name(e->mode))))
 		mode = e->mode;
-	/* 0 for a side the listing lacks (the kernel sends both) */
+	/* 0 for a side the listing lacks, in what is printed only */
 	effective_pool(e, cur, 0, &pmin, &pmax);
 	pool.first = pmin;
 	pool.last = pmax;
 	bool pool_change = pool.first != jget_int(cur, "pool-min", -1) ||
 			   pool.last != jget_int(cur, "pool-max", -1);
+	/*
+	 * Only the sides the file gives are sent: the kernel keeps the other
+	 * as it is at the time of the change, not as it was listed.
+	 */
 	if (mode >= 0 || pool_change) {
-		if (!p->dry && (ret = dev_do_set(ctx, d, mode, pool_change ? &pool : NULL)))
+		if (!p->dry &&
+		    (ret = dev_do_set(ctx, d, mode,
+				      pool_change && e->pool_min >= 0 ? e->pool_min : -1,
+				      pool_change && e->pool_max >= 0 ? e->pool_max : -1)))
 			goto out;
 		*made += !p->dry;
 	}

@@ -56,14 +56,14 @@ int dev_get_one(struct pctx *ctx, const struct devref *d,
 }
 
 int dev_do_set(struct pctx *ctx, const struct devref *d, int mode,
-	       const struct range *pool)
+	       int64_t pool_min, int64_t pool_max)
 {
 	struct nl_msg *msg = pnl_new(ctx, IOMMU_PASID_CMD_DEV_SET, 0);
 
 	if (!msg || put_dev(msg, d) ||
 	    (mode >= 0 && nla_put_u32(msg, IOMMU_PASID_A_DEV_MODE, mode)) ||
-	    (pool && (nla_put_u32(msg, IOMMU_PASID_A_DEV_POOL_MIN, pool->first) ||
-		      nla_put_u32(msg, IOMMU_PASID_A_DEV_POOL_MAX, pool->last))))
+	    (pool_min >= 0 && nla_put_u32(msg, IOMMU_PASID_A_DEV_POOL_MIN, pool_min)) ||
+	    (pool_max >= 0 && nla_put_u32(msg, IOMMU_PASID_A_DEV_POOL_MAX, pool_max)))
 		return pnl_build_failed(ctx, msg);
 	return pnl_do(ctx, msg, AS_DEV, NULL, NULL);
 }
@@ -244,7 +244,8 @@ static int dev_set(struct pctx *ctx, struct args *a)
 	ret = pnl_open(ctx);
 	if (ret)
 		return ret;
-	return dev_do_set(ctx, &d, mode, have_pool ? &pool : NULL);
+	return dev_do_set(ctx, &d, mode, have_pool ? (int64_t)pool.first : -1,
+			  have_pool ? (int64_t)pool.last : -1);
 }
 
 static int dev_reserve(struct pctx *ctx, struct args *a)

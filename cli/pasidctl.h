@@ -317,8 +317,9 @@ int cmd_apply(struct pctx *ctx, struct args *a);
 /* shared by dev.c and apply.c */
 int dev_get_one(struct pctx *ctx, const struct devref *d,
 		struct json_object **out);
+/* mode < 0, pool_min < 0, pool_max < 0: not sent (the kernel keeps it) */
 int dev_do_set(struct pctx *ctx, const struct devref *d, int mode,
-	       const struct range *pool);
+	       int64_t pool_min, int64_t pool_max);
 int dev_do_reserve(struct pctx *ctx, const struct devref *d,
 		   const struct range *r, const char *label);
 int dev_do_release(struct pctx *ctx, const struct devref *d,

@@ -194,11 +194,12 @@ setup_cc() {
 #          series' files (.c and .h).
 #   nosva  x86_64 tinyconfig + kernel/config/each/x86-nosva.config, objects in
 #          build/kobj-each-nosva: the IOMMU API without SVA (Intel IOMMU
-#          without SVM), with NET. A whole vmlinux, W=1, so that what the
-#          series' headers change compiles and links where iommu_mm and the
-#          SVA code do not exist.
+#          without SVM), with NET and the PASID pools. A whole vmlinux, W=1,
+#          so that what the series' headers change compiles and links where
+#          iommu_mm and the SVA code do not exist.
 #   arm64  arm64 defconfig + kernel/config/each/arm64-sva.config (SMMUv3 SVA,
-#          uacce, the iommu-pasid netlink family), cross-compiled with
+#          uacce, without the PASID pools and the netlink family: every
+#          PASID global, as in 6.12), cross-compiled with
 #          aarch64-linux-gnu- (CC="ccache aarch64-linux-gnu-gcc"), objects in
 #          build/kobj-each-arm64. A whole defconfig build is thousands of files
 #          (well over an hour on two cores, and again after every patch that

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,28 @@ static int fake_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
 	return n;
 }
 
+/* the last request of each generic netlink command, for the unit tests */
+static uint8_t sent[256][1024];
+static bool sent_have[256];
+
 static int fake_send(struct nl_sock *sk, struct nl_msg *msg)
 {
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	size_t n = h->nlmsg_len < sizeof(sent[0]) ? h->nlmsg_len : sizeof(sent[0]);
+
 	(void)sk;
-	return nlmsg_hdr(msg)->nlmsg_len;
+	if (h->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN) {
+		uint8_t cmd = ((struct genlmsghdr *)nlmsg_data(h))->cmd;
+
+		memcpy(sent[cmd], h, n);
+		sent_have[cmd] = true;
+	}
+	return h->nlmsg_len;
+}
+
+const struct nlmsghdr *fake_sent(uint8_t cmd)
+{
+	return sent_have[cmd] ? (const void *)sent[cmd] : NULL;
 }
 
 void fake_kernel(struct pctx *ctx, const uint8_t *data, size_t len)
@@ -55,6 +74,7 @@ void fake_kernel(struct pctx *ctx, const uint8_t *data, size_t len)
 	struct nl_cb *cb;
 
 	memset(ctx, 0, sizeof(*ctx));
+	memset(sent_have, 0, sizeof(sent_have));
 	in = data;
 	in_len = len;
 	ctx->sk = nl_socket_alloc();

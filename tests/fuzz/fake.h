@@ -18,6 +18,11 @@
  * they run out, receiving fails (as a closed socket does).
  */
 void fake_kernel(struct pctx *ctx, const uint8_t *data, size_t len);
+/*
+ * The last request sent with generic netlink command @cmd since
+ * fake_kernel(), or NULL (only the first 1024 bytes of it are kept).
+ */
+const struct nlmsghdr *fake_sent(uint8_t cmd);
 /* Free what fake_kernel() and the commands left in @ctx. */
 void fake_done(struct pctx *ctx);
 /* Send stdout to /dev/null: output is not what is fuzzed, its paths are. */

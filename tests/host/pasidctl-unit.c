@@ -1017,7 +1017,10 @@ static struct nl_msg *dev_msg(int flags, bool pool_max)
 
 static const char *apply_json;
 static bool apply_pool_max;
+static bool apply_real;		/* not --dry-run: the dev-set is ACKed */
 static int apply_ret;
+/* the pool sides of the dev-set sent: -1 no dev-set, -2 the side not sent */
+static int64_t apply_sent_min, apply_sent_max;
 
 /*
  * apply --dry-run of apply_json, the kernel answering with the family, the
@@ -1027,6 +1030,7 @@ static void run_apply(void *arg)
 {
 	char path[64];
 	char *argv[] = { "apply", "--dry-run", path, NULL };
+	char *argv_real[] = { "apply", path, NULL };
 	struct nl_msg *ms[1];
 	struct pctx ctx;
 	size_t len;
@@ -1044,8 +1048,22 @@ static void run_apply(void *arg)
 	ms[0] = dev_msg(0, apply_pool_max);
 	put_dgram(stream_in, &len, ms, 1, false);
 	len = put_err(stream_in, len, 0, NULL);
+	if (apply_real)
+		len = put_err(stream_in, len, 0, NULL);
 	fake_kernel(&ctx, stream_in, len);
-	apply_ret = run_args(&ctx, 3, argv);
+	apply_ret = apply_real ? run_args(&ctx, 2, argv_real) : run_args(&ctx, 3, argv);
+	apply_sent_min = apply_sent_max = -1;
+	if (fake_sent(IOMMU_PASID_CMD_DEV_SET)) {
+		struct nlattr *tb[IOMMU_PASID_A_DEV_MAX + 1];
+		struct nlmsghdr *h = (struct nlmsghdr *)fake_sent(IOMMU_PASID_CMD_DEV_SET);
+
+		if (genlmsg_parse(h, 0, tb, IOMMU_PASID_A_DEV_MAX, NULL))
+			abort();
+		apply_sent_min = tb[IOMMU_PASID_A_DEV_POOL_MIN] ?
+				 (int64_t)nla_get_u32(tb[IOMMU_PASID_A_DEV_POOL_MIN]) : -2;
+		apply_sent_max = tb[IOMMU_PASID_A_DEV_POOL_MAX] ?
+				 (int64_t)nla_get_u32(tb[IOMMU_PASID_A_DEV_POOL_MAX]) : -2;
+	}
 	fake_done(&ctx);
 	close(fd);
 }
@@ -1100,6 +1118,52 @@ static void test_apply_pool(void)
 	}
 }
 
+/*
+ * A dev-set carries only the pool sides the file gives: the kernel keeps
+ * the other as it is when the change is made (a side listed long ago, or
+ * not listed at all, is never sent back).
+ */
+static void test_apply_sides(void)
+{
+	static const struct {
+		const char *dev;
+		bool pool_max;		/* the listing has pool-max */
+		int64_t min, max;	/* sent; -2 not sent, -1 no dev-set */
+	} t[] = {
+		{ "\"pool-min\": 20", true, 20, -2 },
+		{ "\"pool-max\": 50", true, -2, 50 },
+		{ "\"pool-min\": 20, \"pool-max\": 60", true, 20, 60 },
+		{ "\"pool-max\": 50", false, -2, 50 },
+		{ "\"pool-min\": 200", false, 200, -2 },
+		{ "\"mode\": \"local\"", true, -2, -2 },
+		{ "\"pool-min\": 1, \"pool-max\": 100", true, -1, -1 },
+	};
+	static char file[256];
+	size_t i;
+	char *out;
+	bool good;
+
+	apply_real = true;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(file, sizeof(file),
+			 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", %s}]}",
+			 t[i].dev);
+		apply_json = file;
+		apply_pool_max = t[i].pool_max;
+		out = capture_both(run_apply, NULL);
+		good = apply_ret == 0 && apply_sent_min == t[i].min &&
+		       apply_sent_max == t[i].max;
+		ok(good, "apply {%s}%s: dev-set pool-min %s, pool-max %s", t[i].dev,
+		   t[i].pool_max ? "" : ", no pool-max listed",
+		   t[i].min == -1 ? "(none)" : t[i].min == -2 ? "not sent" : "sent",
+		   t[i].max == -1 ? "(none)" : t[i].max == -2 ? "not sent" : "sent");
+		if (!good)
+			printf("# exit %d, sent min %lld max %lld, output: %s\n", apply_ret,
+			       (long long)apply_sent_min, (long long)apply_sent_max, out);
+	}
+	apply_real = false;
+}
+
 int main(void)
 {
 	saved_stderr = dup(2);
@@ -1118,6 +1182,7 @@ int main(void)
 	test_stream();
 	test_reserve_undo();
 	test_apply_pool();
+	test_apply_sides();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }
