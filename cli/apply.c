@@ -67,6 +67,15 @@ struct target {
  * The pool the device would have after entry @e: each side the file gives,
  * else the side the device has now in @cur, or @absent when @cur lacks it.
  */
+/* a pool side as printed: its value, or "?" where it is not known */
+static void side_text(char buf[24], int64_t v)
+{
+	if (v >= 0)
+		snprintf(buf, 24, "%lld", (long long)v);
+	else
+		strcpy(buf, "?");
+}
+
 static void effective_pool(const struct entry *e, struct json_object *cur,
 			   int64_t absent, int64_t *pmin, int64_t *pmax)
 {
@@ -369,7 +378,6 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	struct json_object *cur, *arr;
 	const char *cmode;
 	char h[256];
-	struct range pool;
 	int64_t pmin, pmax;
 	int mode = -1, ret, i;
 	size_t k;
@@ -406,12 +414,11 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	cmode = jget_str(cur, "mode");
 	if (e->mode >= 0 && (!cmode || strcmp(cmode, mode_name(e->mode))))
 		mode = e->mode;
-	/* 0 for a side the listing lacks, in what is printed only */
-	effective_pool(e, cur, 0, &pmin, &pmax);
-	pool.first = pmin;
-	pool.last = pmax;
-	bool pool_change = pool.first != jget_int(cur, "pool-min", -1) ||
-			   pool.last != jget_int(cur, "pool-max", -1);
+	/* -1 for a side neither the file nor the listing has */
+	effective_pool(e, cur, -1, &pmin, &pmax);
+	/* a side changes when the file gives it and the listing differs */
+	bool pool_change = (e->pool_min >= 0 && e->pool_min != jget_int(cur, "pool-min", -1)) ||
+			   (e->pool_max >= 0 && e->pool_max != jget_int(cur, "pool-max", -1));
 	/*
 	 * Only the sides the file gives are sent: the kernel keeps the other
 	 * as it is at the time of the change, not as it was listed.
@@ -434,13 +441,19 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	}
 	if (pool_change) {
 		struct json_object *c = json_object_new_object();
+		char was[2][24], to[2][24];
 
+		/* a side nobody knows is "?" here, and left out of the JSON */
 		json_object_object_add(c, "op", json_object_new_string("pool"));
-		json_object_object_add(c, "pool-min", json_object_new_int64(pool.first));
-		json_object_object_add(c, "pool-max", json_object_new_int64(pool.last));
-		note(p, h, c, "pool %lld-%lld -> %u-%u",
-		     (long long)jget_int(cur, "pool-min", 0),
-		     (long long)jget_int(cur, "pool-max", 0), pool.first, pool.last);
+		if (pmin >= 0)
+			json_object_object_add(c, "pool-min", json_object_new_int64(pmin));
+		if (pmax >= 0)
+			json_object_object_add(c, "pool-max", json_object_new_int64(pmax));
+		side_text(was[0], jget_int(cur, "pool-min", -1));
+		side_text(was[1], jget_int(cur, "pool-max", -1));
+		side_text(to[0], pmin);
+		side_text(to[1], pmax);
+		note(p, h, c, "pool %s-%s -> %s-%s", was[0], was[1], to[0], to[1]);
 	}
 
 	/* 3. reservations to add */

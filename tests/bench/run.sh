@@ -12,6 +12,8 @@
 #      through the kernel alone and through pasidctl, cli.py and a bare
 #      libnl loop;
 #   3. tests/host/gp-fixup.sh: what the series changes in the #GP fixup;
+#   4. tests/bench/code-size.sh: the IOMMU core's code size in 6.12 and in
+#      the series with the PASID pools off and on;
 #
 # then one table (tests/bench/table.py) of every figure, its goal, and
 # whether it meets it. The logs stay in BUILD/bench-run. Figures are never a
@@ -52,6 +54,10 @@ grep -v '^FIG ' "$T/cli.log"
 echo "== the ENQCMD #GP fixup"
 "$top/tests/host/gp-fixup.sh" > "$T/gp-fixup.tap"
 cat "$T/gp-fixup.tap"
+
+echo "== code size, PASID pools off and on"
+"$top/tests/bench/code-size.sh" "$B" | tee "$T/code-size.txt" ||
+	{ echo "tests/bench/run.sh: the code-size builds failed" >&2; exit 1; }
 
 echo
 python3 "$top/tests/bench/table.py" "$T"

@@ -19,8 +19,8 @@
  */
 void fake_kernel(struct pctx *ctx, const uint8_t *data, size_t len);
 /*
- * The last request sent with generic netlink command @cmd since
- * fake_kernel(), or NULL (only the first 1024 bytes of it are kept).
+ * The last request of the family sent with generic netlink command @cmd
+ * since fake_kernel(), or NULL (also when it was longer than 1024 bytes).
  */
 const struct nlmsghdr *fake_sent(uint8_t cmd);
 /* Free what fake_kernel() and the commands left in @ctx. */

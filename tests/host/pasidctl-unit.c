@@ -1091,8 +1091,11 @@ static void test_apply_pool(void)
 		{ "\"pool-max\": 1024", true, -PE_KERNEL,
 		  "pool-max 1024 is past 1023, the device's last PASID; nothing changed\n" },
 		/* no pool-max listed: the check before the change leaves it to the kernel */
-		{ "\"pool-min\": 200", false, 0, "would svamock/svamock1: pool 1-0 -> 200-0\n" },
-		{ "\"pool-max\": 50", false, 0, "would svamock/svamock1: pool 1-0 -> 1-50\n" },
+		{ "\"pool-min\": 200", false, 0, "would svamock/svamock1: pool 1-? -> 200-?\n" },
+		{ "\"pool-max\": 50", false, 0, "would svamock/svamock1: pool 1-? -> 1-50\n" },
+		/* nothing of the pool in the file: no pool change, known side or not */
+		{ "\"mode\": \"local\"", false, 0, "would svamock/svamock1: mode global -> local\nwould make 1 change\n" },
+		{ "\"pool-min\": 1", false, 0, "no changes\n" },
 	};
 	static char file[256];
 	size_t i;
@@ -1136,6 +1139,9 @@ static void test_apply_sides(void)
 		{ "\"pool-max\": 50", false, -2, 50 },
 		{ "\"pool-min\": 200", false, 200, -2 },
 		{ "\"mode\": \"local\"", true, -2, -2 },
+		{ "\"mode\": \"local\"", false, -2, -2 },
+		{ "\"pool-min\": 1", false, -1, -1 },
+		{ "\"resv\": [{\"first\": 500, \"last\": 510}]", false, -1, -1 },
 		{ "\"pool-min\": 1, \"pool-max\": 100", true, -1, -1 },
 	};
 	static char file[256];
