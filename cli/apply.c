@@ -83,6 +83,13 @@ static void effective_pool(const struct entry *e, struct json_object *cur,
 	*pmax = e->pool_max >= 0 ? e->pool_max : jget_int(cur, "pool-max", absent);
 }
 
+/* Does the file change the pool? A side changes when it gives it and it differs. */
+static bool pool_changes(const struct entry *e, struct json_object *cur)
+{
+	return (e->pool_min >= 0 && e->pool_min != jget_int(cur, "pool-min", -1)) ||
+	       (e->pool_max >= 0 && e->pool_max != jget_int(cur, "pool-max", -1));
+}
+
 /*
  * What the kernel is known to refuse, found before the first change: local
  * or auto on a device whose driver takes the CPU's PASID, a pool past what
@@ -94,6 +101,8 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 {
 	int64_t gmax = jget_int(t->cur, "group-max-pasids", 0);
 	int64_t max = jget_int(t->cur, "max-pasids", 0);
+	/* a side the file leaves is kept, as the kernel checks it: as listed */
+	const char *kept = e->pool_max >= 0 ? "" : " (kept as listed)";
 	int64_t pmin, pmax;
 	bool same;
 	int k;
@@ -104,23 +113,20 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 	 */
 	effective_pool(e, t->cur, -1, &pmin, &pmax);
 	/*
-	 * A pool the device has already is not sent, so there is nothing to
+	 * A pool the file does not change is not sent, so there is nothing to
 	 * refuse: a listing applied as it is changes nothing, even where a
 	 * narrower group-mate left the pool past the group's width.
 	 */
-	same = pmin >= 0 && pmax >= 0 &&
-	       pmin == jget_int(t->cur, "pool-min", -1) &&
-	       pmax == jget_int(t->cur, "pool-max", -1);
-	if ((e->pool_min >= 0 || e->pool_max >= 0) && !same && pmin >= 0 &&
-	    pmax >= 0 && pmin > pmax)
+	same = !pool_changes(e, t->cur);
+	if (!same && pmin >= 0 && pmax >= 0 && pmin > pmax)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-min %lld is past pool-max %lld; nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
 			    (long long)pmax);
-	if (max && !same && e->pool_max >= max)
+	if (max && !same && pmax >= max)
 		return perr(ctx, PE_KERNEL,
-			    "%s: dev[%d]: %s/%s: pool-max %lld is past %lld, the device's last PASID; nothing changed",
-			    file, t->entry, t->d.bus, t->d.name, (long long)e->pool_max,
+			    "%s: dev[%d]: %s/%s: pool-max %lld%s is past %lld, the device's last PASID; nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, (long long)pmax, kept,
 			    (long long)max - 1);
 	for (k = 0; max && e->have_resv && k < e->nresv; k++)
 		if (e->resv[k].r.last >= max)
@@ -135,10 +141,10 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: mode %s: the device's driver relies on the CPU's PASID (local-ok 0); nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, mode_name(e->mode));
-	if (gmax && !same && e->pool_max >= gmax)
+	if (gmax && !same && pmax >= gmax)
 		return perr(ctx, PE_KERNEL,
-			    "%s: dev[%d]: %s/%s: pool-max %lld is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
-			    file, t->entry, t->d.bus, t->d.name, (long long)e->pool_max,
+			    "%s: dev[%d]: %s/%s: pool-max %lld%s is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, (long long)pmax, kept,
 			    (long long)gmax - 1);
 	return 0;
 }
@@ -416,9 +422,7 @@ static int apply_dev(struct plan *p, const struct devref *d,
 		mode = e->mode;
 	/* -1 for a side neither the file nor the listing has */
 	effective_pool(e, cur, -1, &pmin, &pmax);
-	/* a side changes when the file gives it and the listing differs */
-	bool pool_change = (e->pool_min >= 0 && e->pool_min != jget_int(cur, "pool-min", -1)) ||
-			   (e->pool_max >= 0 && e->pool_max != jget_int(cur, "pool-max", -1));
+	bool pool_change = pool_changes(e, cur);
 	/*
 	 * Only the sides the file gives are sent: the kernel keeps the other
 	 * as it is at the time of the change, not as it was listed.
@@ -429,31 +433,42 @@ static int apply_dev(struct plan *p, const struct devref *d,
 				      pool_change && e->pool_min >= 0 ? e->pool_min : -1,
 				      pool_change && e->pool_max >= 0 ? e->pool_max : -1)))
 			goto out;
-		*made += !p->dry;
+		/* one dev-set, but as many changes as are listed below */
+		*made += p->dry ? 0 : (mode >= 0) + pool_change;
 	}
 	if (mode >= 0) {
 		struct json_object *c = json_object_new_object();
 
 		json_object_object_add(c, "op", json_object_new_string("mode"));
 		json_object_object_add(c, "mode", json_object_new_string(mode_name(mode)));
-		json_object_object_add(c, "old-mode", json_object_new_string(cmode ?: "?"));
+		if (cmode)
+			json_object_object_add(c, "old-mode", json_object_new_string(cmode));
 		note(p, h, c, "mode %s -> %s", cmode ?: "?", mode_name(mode));
 	}
 	if (pool_change) {
 		struct json_object *c = json_object_new_object();
 		char was[2][24], to[2][24];
 
-		/* a side nobody knows is "?" here, and left out of the JSON */
+		/*
+		 * What is sent: the sides the file gives. A side it leaves is
+		 * the kernel's to keep, and may have changed since the listing,
+		 * so it is neither printed nor in the JSON.
+		 */
 		json_object_object_add(c, "op", json_object_new_string("pool"));
-		if (pmin >= 0)
+		if (e->pool_min >= 0)
 			json_object_object_add(c, "pool-min", json_object_new_int64(pmin));
-		if (pmax >= 0)
+		if (e->pool_max >= 0)
 			json_object_object_add(c, "pool-max", json_object_new_int64(pmax));
 		side_text(was[0], jget_int(cur, "pool-min", -1));
 		side_text(was[1], jget_int(cur, "pool-max", -1));
 		side_text(to[0], pmin);
 		side_text(to[1], pmax);
-		note(p, h, c, "pool %s-%s -> %s-%s", was[0], was[1], to[0], to[1]);
+		if (e->pool_min >= 0 && e->pool_max >= 0)
+			note(p, h, c, "pool %s-%s -> %s-%s", was[0], was[1], to[0], to[1]);
+		else if (e->pool_min >= 0)
+			note(p, h, c, "pool-min %s -> %s", was[0], to[0]);
+		else
+			note(p, h, c, "pool-max %s -> %s", was[1], to[1]);
 	}
 
 	/* 3. reservations to add */

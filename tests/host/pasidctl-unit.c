@@ -1000,6 +1000,8 @@ static void test_reserve_undo(void)
  * svamock/svamock1 as the kernel lists it: 1024 PASIDs, pool 1-100, mode
  * global; without pool-max unless @pool_max.
  */
+static uint32_t apply_group_max;	/* group-max-pasids listed, 0: none */
+
 static struct nl_msg *dev_msg(int flags, bool pool_max)
 {
 	struct nl_msg *m = nlmsg_alloc();
@@ -1008,6 +1010,8 @@ static struct nl_msg *dev_msg(int flags, bool pool_max)
 	nla_put_string(m, IOMMU_PASID_A_DEV_BUS_NAME, "svamock");
 	nla_put_string(m, IOMMU_PASID_A_DEV_DEV_NAME, "svamock1");
 	nla_put_u32(m, IOMMU_PASID_A_DEV_MAX_PASIDS, 1024);
+	if (apply_group_max)
+		nla_put_u32(m, IOMMU_PASID_A_DEV_GROUP_MAX_PASIDS, apply_group_max);
 	nla_put_u32(m, IOMMU_PASID_A_DEV_POOL_MIN, 1);
 	if (pool_max)
 		nla_put_u32(m, IOMMU_PASID_A_DEV_POOL_MAX, 100);
@@ -1081,8 +1085,8 @@ static void test_apply_pool(void)
 		int ret;
 		const char *want;	/* part of stdout and stderr */
 	} t[] = {
-		{ "\"pool-max\": 50", true, 0, "would svamock/svamock1: pool 1-100 -> 1-50\n" },
-		{ "\"pool-min\": 20", true, 0, "would svamock/svamock1: pool 1-100 -> 20-100\n" },
+		{ "\"pool-max\": 50", true, 0, "would svamock/svamock1: pool-max 100 -> 50\n" },
+		{ "\"pool-min\": 20", true, 0, "would svamock/svamock1: pool-min 1 -> 20\n" },
 		{ "\"pool-min\": 20, \"pool-max\": 60", true, 0, "pool 1-100 -> 20-60\n" },
 		{ "\"pool-min\": 1, \"pool-max\": 100", true, 0, "no changes\n" },
 		{ "\"mode\": \"global\"", true, 0, "no changes\n" },
@@ -1091,8 +1095,11 @@ static void test_apply_pool(void)
 		{ "\"pool-max\": 1024", true, -PE_KERNEL,
 		  "pool-max 1024 is past 1023, the device's last PASID; nothing changed\n" },
 		/* no pool-max listed: the check before the change leaves it to the kernel */
-		{ "\"pool-min\": 200", false, 0, "would svamock/svamock1: pool 1-? -> 200-?\n" },
-		{ "\"pool-max\": 50", false, 0, "would svamock/svamock1: pool 1-? -> 1-50\n" },
+		{ "\"pool-min\": 200", false, 0, "would svamock/svamock1: pool-min 1 -> 200\n" },
+		{ "\"pool-max\": 50", false, 0, "would svamock/svamock1: pool-max ? -> 50\n" },
+		/* one dev-set, two changes */
+		{ "\"mode\": \"local\", \"pool-min\": 20", true, 0,
+		  "mode global -> local\nwould svamock/svamock1: pool-min 1 -> 20\nwould make 2 changes\n" },
 		/* nothing of the pool in the file: no pool change, known side or not */
 		{ "\"mode\": \"local\"", false, 0, "would svamock/svamock1: mode global -> local\nwould make 1 change\n" },
 		{ "\"pool-min\": 1", false, 0, "no changes\n" },
@@ -1170,6 +1177,45 @@ static void test_apply_sides(void)
 	apply_real = false;
 }
 
+/*
+ * The pool-max a file leaves is kept as listed, and the kernel checks it:
+ * a listing whose pool reads back past its group's width (a narrower
+ * group-mate left nothing of it) cannot take a pool-min alone, and apply
+ * says so before any change. Changes are counted one by one, also when a
+ * dev-set carries two and a later request fails.
+ */
+static void test_apply_kept(void)
+{
+	static char file[256];
+	char *out;
+	bool good;
+
+	apply_group_max = 64;
+	snprintf(file, sizeof(file), "%s",
+		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"pool-min\": 20, \"resv\": []}]}");
+	apply_json = file;
+	apply_pool_max = true;
+	out = capture_both(run_apply, NULL);
+	good = apply_ret == -PE_KERNEL &&
+	       strstr(out, "pool-max 100 (kept as listed) is past 63, the last PASID every device of its IOMMU group takes; nothing changed") &&
+	       !strncmp(out, "Error: ", 7) && strchr(out, '\n') == out + strlen(out) - 1;
+	ok(good, "apply --dry-run of pool-min alone, the listed pool-max past the group: refused before any change");
+	if (!good)
+		printf("# exit %d, output: %s\n", apply_ret, out);
+	apply_group_max = 0;
+
+	/* mode and pool in one dev-set, then a reservation the kernel never answers */
+	snprintf(file, sizeof(file), "%s",
+		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"mode\": \"local\", \"pool-min\": 20, \"resv\": [{\"first\": 500, \"last\": 510}]}]}");
+	apply_real = true;
+	out = capture_both(run_apply, NULL);
+	apply_real = false;
+	good = apply_ret == -PE_PARTIAL && strstr(out, "apply stopped after 2 of its changes");
+	ok(good, "apply stopped after a dev-set of mode and pool counts 2 changes");
+	if (!good)
+		printf("# exit %d, output: %s\n", apply_ret, out);
+}
+
 int main(void)
 {
 	saved_stderr = dup(2);
@@ -1189,6 +1235,7 @@ int main(void)
 	test_reserve_undo();
 	test_apply_pool();
 	test_apply_sides();
+	test_apply_kept();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }

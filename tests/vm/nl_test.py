@@ -564,6 +564,9 @@ def pool_past_a_narrower_group_reads_back_as_set():
         ynl.do("dev-set", {**H(W), "pool-min": 50})
         eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (50, 255),
            "pool-min alone keeps the pool-max shown")
+        deldev(N)
+        eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (50, 1000),
+           "the pool-max not given is kept as set, not as the mate clamped it")
     finally:
         for n in (N, W):
             deldev(n)
