@@ -83,11 +83,24 @@ static void effective_pool(const struct entry *e, struct json_object *cur,
 	*pmax = e->pool_max >= 0 ? e->pool_max : jget_int(cur, "pool-max", absent);
 }
 
-/* Does the file change the pool? A side changes when it gives it and it differs. */
+/*
+ * The pool sides the file changes: those it gives that differ from the
+ * listing. Only they are sent, so that a side the listing shows clamped (a
+ * narrower group-mate) is not stored clamped.
+ */
+static bool min_changes(const struct entry *e, struct json_object *cur)
+{
+	return e->pool_min >= 0 && e->pool_min != jget_int(cur, "pool-min", -1);
+}
+
+static bool max_changes(const struct entry *e, struct json_object *cur)
+{
+	return e->pool_max >= 0 && e->pool_max != jget_int(cur, "pool-max", -1);
+}
+
 static bool pool_changes(const struct entry *e, struct json_object *cur)
 {
-	return (e->pool_min >= 0 && e->pool_min != jget_int(cur, "pool-min", -1)) ||
-	       (e->pool_max >= 0 && e->pool_max != jget_int(cur, "pool-max", -1));
+	return min_changes(e, cur) || max_changes(e, cur);
 }
 
 /*
@@ -101,8 +114,8 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 {
 	int64_t gmax = jget_int(t->cur, "group-max-pasids", 0);
 	int64_t max = jget_int(t->cur, "max-pasids", 0);
-	/* a side the file leaves is kept, as the kernel checks it: as listed */
-	const char *kept = e->pool_max >= 0 ? "" : " (kept as listed)";
+	/* a side not sent is kept, as the kernel checks it: as listed */
+	const char *kept = max_changes(e, t->cur) ? "" : " (kept as listed)";
 	int64_t pmin, pmax;
 	bool same;
 	int k;
@@ -123,6 +136,11 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 			    "%s: dev[%d]: %s/%s: pool-min %lld is past pool-max %lld; nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
 			    (long long)pmax);
+	if (max && !same && pmin >= max)
+		return perr(ctx, PE_KERNEL,
+			    "%s: dev[%d]: %s/%s: pool-min %lld is past %lld, the device's last PASID; nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
+			    (long long)max - 1);
 	if (max && !same && pmax >= max)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-max %lld%s is past %lld, the device's last PASID; nothing changed",
@@ -141,6 +159,11 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: mode %s: the device's driver relies on the CPU's PASID (local-ok 0); nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, mode_name(e->mode));
+	if (gmax && !same && pmin >= gmax)
+		return perr(ctx, PE_KERNEL,
+			    "%s: dev[%d]: %s/%s: pool-min %lld is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
+			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
+			    (long long)gmax - 1);
 	if (gmax && !same && pmax >= gmax)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-max %lld%s is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
@@ -430,8 +453,8 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	if (mode >= 0 || pool_change) {
 		if (!p->dry &&
 		    (ret = dev_do_set(ctx, d, mode,
-				      pool_change && e->pool_min >= 0 ? e->pool_min : -1,
-				      pool_change && e->pool_max >= 0 ? e->pool_max : -1)))
+				      min_changes(e, cur) ? e->pool_min : -1,
+				      max_changes(e, cur) ? e->pool_max : -1)))
 			goto out;
 		/* one dev-set, but as many changes as are listed below */
 		*made += p->dry ? 0 : (mode >= 0) + pool_change;
@@ -447,25 +470,26 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	}
 	if (pool_change) {
 		struct json_object *c = json_object_new_object();
+		bool smin = min_changes(e, cur), smax = max_changes(e, cur);
 		char was[2][24], to[2][24];
 
 		/*
-		 * What is sent: the sides the file gives. A side it leaves is
+		 * What is sent: the sides the file changes. A side not sent is
 		 * the kernel's to keep, and may have changed since the listing,
 		 * so it is neither printed nor in the JSON.
 		 */
 		json_object_object_add(c, "op", json_object_new_string("pool"));
-		if (e->pool_min >= 0)
+		if (smin)
 			json_object_object_add(c, "pool-min", json_object_new_int64(pmin));
-		if (e->pool_max >= 0)
+		if (smax)
 			json_object_object_add(c, "pool-max", json_object_new_int64(pmax));
 		side_text(was[0], jget_int(cur, "pool-min", -1));
 		side_text(was[1], jget_int(cur, "pool-max", -1));
 		side_text(to[0], pmin);
 		side_text(to[1], pmax);
-		if (e->pool_min >= 0 && e->pool_max >= 0)
+		if (smin && smax)
 			note(p, h, c, "pool %s-%s -> %s-%s", was[0], was[1], to[0], to[1]);
-		else if (e->pool_min >= 0)
+		else if (smin)
 			note(p, h, c, "pool-min %s -> %s", was[0], to[0]);
 		else
 			note(p, h, c, "pool-max %s -> %s", was[1], to[1]);

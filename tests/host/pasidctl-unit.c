@@ -1088,6 +1088,10 @@ static void test_apply_pool(void)
 		{ "\"pool-max\": 50", true, 0, "would svamock/svamock1: pool-max 100 -> 50\n" },
 		{ "\"pool-min\": 20", true, 0, "would svamock/svamock1: pool-min 1 -> 20\n" },
 		{ "\"pool-min\": 20, \"pool-max\": 60", true, 0, "pool 1-100 -> 20-60\n" },
+		{ "\"pool-min\": 20, \"pool-max\": 100", true, 0, "would svamock/svamock1: pool-min 1 -> 20\n" },
+		/* a pool-min the kernel refuses whatever the pool-max it keeps */
+		{ "\"pool-min\": 2000", false, -PE_KERNEL,
+		  "pool-min 2000 is past 1023, the device's last PASID; nothing changed\n" },
 		{ "\"pool-min\": 1, \"pool-max\": 100", true, 0, "no changes\n" },
 		{ "\"mode\": \"global\"", true, 0, "no changes\n" },
 		{ "\"pool-min\": 200", true, -PE_KERNEL,
@@ -1143,6 +1147,8 @@ static void test_apply_sides(void)
 		{ "\"pool-min\": 20", true, 20, -2 },
 		{ "\"pool-max\": 50", true, -2, 50 },
 		{ "\"pool-min\": 20, \"pool-max\": 60", true, 20, 60 },
+		/* a side given as listed is not sent: it may be listed clamped */
+		{ "\"pool-min\": 20, \"pool-max\": 100", true, 20, -2 },
 		{ "\"pool-max\": 50", false, -2, 50 },
 		{ "\"pool-min\": 200", false, 200, -2 },
 		{ "\"mode\": \"local\"", true, -2, -2 },

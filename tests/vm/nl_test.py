@@ -567,6 +567,15 @@ def pool_past_a_narrower_group_reads_back_as_set():
         deldev(N)
         eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (50, 1000),
            "the pool-max not given is kept as set, not as the mate clamped it")
+        ynl.do("dev-set", {**H(W), "pool-min": 400, "pool-max": 500})
+        newdev(N, 8, 78)
+        ynl.do("dev-set", {**H(W), "pool-min": 10})
+        eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (10, 255),
+           "pool-min alone within the group's width takes a pool the group "
+           "left nothing of, clamped")
+        deldev(N)
+        eq((dev_get(W)["pool-min"], dev_get(W)["pool-max"]), (10, 500),
+           "and its pool-max is still as set")
     finally:
         for n in (N, W):
             deldev(n)
