@@ -131,6 +131,13 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 	 * narrower group-mate left the pool past the group's width.
 	 */
 	same = !pool_changes(e, t->cur);
+	/*
+	 * A pool-max not sent is checked by the kernel as the new pool would
+	 * read back: clamped to the group when the new pool-min lies within
+	 * it (the stored pool-max stays as set).
+	 */
+	if (!max_changes(e, t->cur) && gmax && pmax >= gmax && pmin >= 0 && pmin < gmax)
+		pmax = gmax - 1;
 	if (!same && pmin >= 0 && pmax >= 0 && pmin > pmax)
 		return perr(ctx, PE_KERNEL,
 			    "%s: dev[%d]: %s/%s: pool-min %lld is past pool-max %lld; nothing changed",

@@ -1184,11 +1184,12 @@ static void test_apply_sides(void)
 }
 
 /*
- * The pool-max a file leaves is kept as listed, and the kernel checks it:
- * a listing whose pool reads back past its group's width (a narrower
- * group-mate left nothing of it) cannot take a pool-min alone, and apply
- * says so before any change. Changes are counted one by one, also when a
- * dev-set carries two and a later request fails.
+ * A pool-max the file leaves is kept, and the kernel checks the pool as it
+ * would read back: where the listing shows a pool past its group's width
+ * (a narrower group-mate left nothing of it), a pool-min alone within the
+ * width is taken (the kernel clamps), one past it is refused before any
+ * change. Changes are counted one by one, also when a dev-set carries two
+ * and a later request fails.
  */
 static void test_apply_kept(void)
 {
@@ -1198,14 +1199,21 @@ static void test_apply_kept(void)
 
 	apply_group_max = 64;
 	snprintf(file, sizeof(file), "%s",
-		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"pool-min\": 20, \"resv\": []}]}");
+		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"pool-min\": 70, \"resv\": []}]}");
 	apply_json = file;
 	apply_pool_max = true;
 	out = capture_both(run_apply, NULL);
 	good = apply_ret == -PE_KERNEL &&
-	       strstr(out, "pool-max 100 (kept as listed) is past 63, the last PASID every device of its IOMMU group takes; nothing changed") &&
+	       strstr(out, "pool-min 70 is past 63, the last PASID every device of its IOMMU group takes; nothing changed") &&
 	       !strncmp(out, "Error: ", 7) && strchr(out, '\n') == out + strlen(out) - 1;
-	ok(good, "apply --dry-run of pool-min alone, the listed pool-max past the group: refused before any change");
+	ok(good, "apply --dry-run of pool-min alone past the group, the listed pool-max past it too: refused before any change");
+	if (!good)
+		printf("# exit %d, output: %s\n", apply_ret, out);
+	snprintf(file, sizeof(file), "%s",
+		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"pool-min\": 20}]}");
+	out = capture_both(run_apply, NULL);
+	good = apply_ret == 0 && strstr(out, "would svamock/svamock1: pool-min 1 -> 20\n");
+	ok(good, "apply --dry-run of pool-min alone within the group, the listed pool-max past it: taken, as the kernel clamps");
 	if (!good)
 		printf("# exit %d, output: %s\n", apply_ret, out);
 	apply_group_max = 0;

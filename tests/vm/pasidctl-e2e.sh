@@ -141,16 +141,27 @@ run 0 "that listing applied as a file" apply "$T/narrow.json"
 has "changes nothing" '^no changes$' "$T/out"
 run 2 "setting that pool again is refused while the group is narrower" dev set svamock/svamock506 pool 400-500
 has "the refusal names the group" '^Error: pool-max 500 is past 255, the last PASID IOMMU group' "$T/err"
-# a pool-min alone keeps that pool-max, which the group refuses: apply finds
-# it before any change, so a reservation the file drops stays
+# a pool-min alone past the group's width is refused before any change, so
+# a reservation the file drops stays
 run 0 "a reservation on svamock506" -j dev reserve svamock/svamock506 range 10 label keep
 printf '{"format-version": 1, "dev": [{"handle": "svamock/svamock506", "pool-min": 300, "resv": []}]}' > "$T/kept.json"
-run 2 "apply of a pool-min alone, the kept pool-max past the group" apply "$T/kept.json"
-has "apply says why, before any change" 'pool-max 500 \(kept as listed\) is past 255, the last PASID every device of its IOMMU group takes; nothing changed$' "$T/err"
+run 2 "apply of a pool-min alone past the group's width" apply "$T/kept.json"
+has "apply says why, before any change" 'pool-min 300 is past 255, the last PASID every device of its IOMMU group takes; nothing changed$' "$T/err"
 run 0 "dev show -j svamock506 after the refusal" -j dev show svamock/svamock506
 check "the reservation and the pool stay" \
 	[ "$(jqv '.dev[0] | "\(.["pool-min"])-\(.["pool-max"]) \(.resv[0].first)-\(.resv[0].last) \(.resv[0].label)"' "$T/out")" = "400-500 10-10 keep" ]
+# one within it is taken: the kept pool-max reads back clamped while the
+# narrower mate is there, and as set once it leaves
+printf '{"format-version": 1, "dev": [{"handle": "svamock/svamock506", "pool-min": 100}]}' > "$T/kept.json"
+run 0 "apply of a pool-min alone within the group's width" apply "$T/kept.json"
+has "it names the side it sends" '^svamock/svamock506: pool-min 400 -> 100$' "$T/out"
+run 0 "dev show -j svamock506" -j dev show svamock/svamock506
+check "its pool reads back clamped to the group" \
+	[ "$(jqv '.dev[0] | "\(.["pool-min"])-\(.["pool-max"])"' "$T/out")" = "100-255" ]
 echo 507 > $S/del_device
+run 0 "dev show -j svamock506 without the narrower mate" -j dev show svamock/svamock506
+check "its pool-max is as set again" \
+	[ "$(jqv '.dev[0] | "\(.["pool-min"])-\(.["pool-max"])"' "$T/out")" = "100-500" ]
 echo 506 > $S/del_device
 echo 505 > $S/del_device
 
