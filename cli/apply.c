@@ -103,6 +103,20 @@ static bool pool_changes(const struct entry *e, struct json_object *cur)
 	return min_changes(e, cur) || max_changes(e, cur);
 }
 
+#define DEV_LAST "the device's last PASID"
+#define GROUP_LAST "the last PASID every device of its IOMMU group takes"
+
+/* The refusal of a pool side @v (@what, @note) past @limit - 1, @whose. */
+static int side_past(struct pctx *ctx, const char *file, const struct target *t,
+		     const char *what, int64_t v, const char *note, int64_t limit,
+		     const char *whose)
+{
+	return perr(ctx, PE_KERNEL,
+		    "%s: dev[%d]: %s/%s: %s %lld%s is past %lld, %s; nothing changed",
+		    file, t->entry, t->d.bus, t->d.name, what, (long long)v, note,
+		    (long long)limit - 1, whose);
+}
+
 /*
  * What the kernel is known to refuse, found before the first change: local
  * or auto on a device whose driver takes the CPU's PASID, a pool past what
@@ -144,19 +158,13 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
 			    (long long)pmax);
 	if (max && !same && pmin >= max)
-		return perr(ctx, PE_KERNEL,
-			    "%s: dev[%d]: %s/%s: pool-min %lld is past %lld, the device's last PASID; nothing changed",
-			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
-			    (long long)max - 1);
+		return side_past(ctx, file, t, "pool-min", pmin, "", max, DEV_LAST);
 	if (max && !same && pmax >= max)
-		return perr(ctx, PE_KERNEL,
-			    "%s: dev[%d]: %s/%s: pool-max %lld%s is past %lld, the device's last PASID; nothing changed",
-			    file, t->entry, t->d.bus, t->d.name, (long long)pmax, kept,
-			    (long long)max - 1);
+		return side_past(ctx, file, t, "pool-max", pmax, kept, max, DEV_LAST);
 	for (k = 0; max && e->have_resv && k < e->nresv; k++)
 		if (e->resv[k].r.last >= max)
 			return perr(ctx, PE_KERNEL,
-				    "%s: dev[%d]: %s/%s: resv[%d] %u-%u is past %lld, the device's last PASID; nothing changed",
+				    "%s: dev[%d]: %s/%s: resv[%d] %u-%u is past %lld, " DEV_LAST "; nothing changed",
 				    file, t->entry, t->d.bus, t->d.name, k,
 				    e->resv[k].r.first, e->resv[k].r.last,
 				    (long long)max - 1);
@@ -167,15 +175,9 @@ static int precheck(struct pctx *ctx, const char *file, const struct target *t,
 			    "%s: dev[%d]: %s/%s: mode %s: the device's driver relies on the CPU's PASID (local-ok 0); nothing changed",
 			    file, t->entry, t->d.bus, t->d.name, mode_name(e->mode));
 	if (gmax && !same && pmin >= gmax)
-		return perr(ctx, PE_KERNEL,
-			    "%s: dev[%d]: %s/%s: pool-min %lld is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
-			    file, t->entry, t->d.bus, t->d.name, (long long)pmin,
-			    (long long)gmax - 1);
+		return side_past(ctx, file, t, "pool-min", pmin, "", gmax, GROUP_LAST);
 	if (gmax && !same && pmax >= gmax)
-		return perr(ctx, PE_KERNEL,
-			    "%s: dev[%d]: %s/%s: pool-max %lld%s is past %lld, the last PASID every device of its IOMMU group takes; nothing changed",
-			    file, t->entry, t->d.bus, t->d.name, (long long)pmax, kept,
-			    (long long)gmax - 1);
+		return side_past(ctx, file, t, "pool-max", pmax, kept, gmax, GROUP_LAST);
 	return 0;
 }
 
