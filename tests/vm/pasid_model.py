@@ -601,10 +601,14 @@ def dev_set(d):
         lo = rng.choice([1, 1, 2, 5, 10, 17])
         hi = rng.choice([lo, lo + 5, d.width - 1, d.width, 40, 300,
                          model.group_width(d.group)])
-        # one side alone keeps the other as dev-get shows it
+        # One side alone keeps the other as set. A kept pool-max is
+        # checked as the new pool would read back: clamped to the group
+        # when the new pool-min lies within it.
         side = rng.choice(["both", "both", "pool-min", "pool-max"])
         if side == "pool-min":
-            hi = shown_pool_max(d)
+            gw = model.group_width(d.group)
+            kept_max = d.pool[1]
+            hi = gw - 1 if kept_max >= gw and lo < gw else kept_max
         elif side == "pool-max":
             lo = d.pool[0]
         pool = (lo, hi)
@@ -641,7 +645,7 @@ def dev_set(d):
                           if why else ""))
     if not got:
         if pool:
-            d.pool = pool
+            d.pool = (pool[0], kept_max) if side == "pool-min" else pool
         if mode:
             d.mode = mode
 
