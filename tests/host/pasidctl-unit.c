@@ -1073,6 +1073,23 @@ static void run_apply(void *arg)
 }
 
 /*
+ * apply (--dry-run unless apply_real) of a file with one entry for
+ * svamock/svamock1, its keys after the handle @dev, against a listing with
+ * or without pool-max: what it printed.
+ */
+static char *apply_entry(const char *dev, bool pool_max)
+{
+	static char file[256];
+
+	snprintf(file, sizeof(file),
+		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", %s}]}",
+		 dev);
+	apply_json = file;
+	apply_pool_max = pool_max;
+	return capture_both(run_apply, NULL);
+}
+
+/*
  * The pool a device would have: a side the file leaves is the device's.
  * Checked before any change against what the listing says, and what the
  * dev-set carries.
@@ -1108,18 +1125,12 @@ static void test_apply_pool(void)
 		{ "\"mode\": \"local\"", false, 0, "would svamock/svamock1: mode global -> local\nwould make 1 change\n" },
 		{ "\"pool-min\": 1", false, 0, "no changes\n" },
 	};
-	static char file[256];
 	size_t i;
 	char *out;
 	bool good;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(file, sizeof(file),
-			 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", %s}]}",
-			 t[i].dev);
-		apply_json = file;
-		apply_pool_max = t[i].pool_max;
-		out = capture_both(run_apply, NULL);
+		out = apply_entry(t[i].dev, t[i].pool_max);
 		/* a refusal: one Error: line, and nothing else */
 		good = apply_ret == t[i].ret && strstr(out, t[i].want) &&
 		       (!t[i].ret || (!strncmp(out, "Error: ", 7) &&
@@ -1157,19 +1168,13 @@ static void test_apply_sides(void)
 		{ "\"resv\": [{\"first\": 500, \"last\": 510}]", false, -1, -1 },
 		{ "\"pool-min\": 1, \"pool-max\": 100", true, -1, -1 },
 	};
-	static char file[256];
 	size_t i;
 	char *out;
 	bool good;
 
 	apply_real = true;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(file, sizeof(file),
-			 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", %s}]}",
-			 t[i].dev);
-		apply_json = file;
-		apply_pool_max = t[i].pool_max;
-		out = capture_both(run_apply, NULL);
+		out = apply_entry(t[i].dev, t[i].pool_max);
 		good = apply_ret == 0 && apply_sent_min == t[i].min &&
 		       apply_sent_max == t[i].max;
 		ok(good, "apply {%s}%s: dev-set pool-min %s, pool-max %s", t[i].dev,
@@ -1193,25 +1198,18 @@ static void test_apply_sides(void)
  */
 static void test_apply_kept(void)
 {
-	static char file[256];
 	char *out;
 	bool good;
 
 	apply_group_max = 64;
-	snprintf(file, sizeof(file), "%s",
-		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"pool-min\": 70, \"resv\": []}]}");
-	apply_json = file;
-	apply_pool_max = true;
-	out = capture_both(run_apply, NULL);
+	out = apply_entry("\"pool-min\": 70, \"resv\": []", true);
 	good = apply_ret == -PE_KERNEL &&
 	       strstr(out, "pool-min 70 is past 63, the last PASID every device of its IOMMU group takes; nothing changed") &&
 	       !strncmp(out, "Error: ", 7) && strchr(out, '\n') == out + strlen(out) - 1;
 	ok(good, "apply --dry-run of pool-min alone past the group, the listed pool-max past it too: refused before any change");
 	if (!good)
 		printf("# exit %d, output: %s\n", apply_ret, out);
-	snprintf(file, sizeof(file), "%s",
-		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"pool-min\": 20}]}");
-	out = capture_both(run_apply, NULL);
+	out = apply_entry("\"pool-min\": 20", true);
 	good = apply_ret == 0 && strstr(out, "would svamock/svamock1: pool-min 1 -> 20\n");
 	ok(good, "apply --dry-run of pool-min alone within the group, the listed pool-max past it: taken, as the kernel clamps");
 	if (!good)
@@ -1219,10 +1217,8 @@ static void test_apply_kept(void)
 	apply_group_max = 0;
 
 	/* mode and pool in one dev-set, then a reservation the kernel never answers */
-	snprintf(file, sizeof(file), "%s",
-		 "{\"format-version\": 1, \"dev\": [{\"handle\": \"svamock/svamock1\", \"mode\": \"local\", \"pool-min\": 20, \"resv\": [{\"first\": 500, \"last\": 510}]}]}");
 	apply_real = true;
-	out = capture_both(run_apply, NULL);
+	out = apply_entry("\"mode\": \"local\", \"pool-min\": 20, \"resv\": [{\"first\": 500, \"last\": 510}]", true);
 	apply_real = false;
 	good = apply_ret == -PE_PARTIAL && strstr(out, "apply stopped after 2 of its changes");
 	ok(good, "apply stopped after a dev-set of mode and pool counts 2 changes");
