@@ -63,10 +63,6 @@ struct target {
 	struct json_object *cur;	/* its state in the family's dump */
 };
 
-/*
- * The pool the device would have after entry @e: each side the file gives,
- * else the side the device has now in @cur, or @absent when @cur lacks it.
- */
 /* a pool side as printed: its value, or "?" where it is not known */
 static void side_text(char buf[24], int64_t v)
 {
@@ -76,6 +72,10 @@ static void side_text(char buf[24], int64_t v)
 		strcpy(buf, "?");
 }
 
+/*
+ * The pool the device would have after entry @e: each side the file gives,
+ * else the side the device has now in @cur, or @absent when @cur lacks it.
+ */
 static void effective_pool(const struct entry *e, struct json_object *cur,
 			   int64_t absent, int64_t *pmin, int64_t *pmax)
 {
@@ -456,7 +456,7 @@ static int apply_dev(struct plan *p, const struct devref *d,
 	effective_pool(e, cur, -1, &pmin, &pmax);
 	bool pool_change = pool_changes(e, cur);
 	/*
-	 * Only the sides the file gives are sent: the kernel keeps the other
+	 * Only the sides the file changes are sent: the kernel keeps the other
 	 * as it is at the time of the change, not as it was listed.
 	 */
 	if (mode >= 0 || pool_change) {
